@@ -1,0 +1,126 @@
+"""The determination (CONTRACT.md section 3): the typed output, serialised with `model_dump(mode="json")`."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
+
+
+class Citation(_Out):
+    document: str
+    article: int
+    paragraph: Optional[int] = None
+    item: Optional[int] = None
+    label: str                  # 《河南省社會信用條例》第三十三條第一款第（二）項
+    text: str                   # the provision's own words, from the held source
+
+
+class PackInfo(_Out):
+    id: str
+    version: str
+    status: Literal["enacted", "trial", "draft"]
+    effective_from: Optional[dt.date] = None
+    selected_because: str
+
+
+class Dishonesty(_Out):
+    level: Literal["none", "general", "severe", "undetermined"]
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class ProcedureStep(_Out):
+    id: str
+    title_zh: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class SevereList(_Out):
+    eligible: Optional[bool] = None
+    criteria: list[str] = Field(default_factory=list)
+    procedure: list[ProcedureStep] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Sanction(_Out):
+    id: str
+    tier: Literal["general", "severe"]
+    target: Literal["subject", "responsible_person"]
+    title_zh: str
+    persons: list[str] = Field(default_factory=list)   # responsible persons named in the event, for that target
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Incentive(_Out):
+    id: str
+    title_zh: str
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Publication(_Out):
+    disclosure: Optional[Literal["public", "government_sharing", "authorized_query", "none"]] = None
+    start: Optional[dt.date] = None
+    min_end: Optional[dt.date] = None
+    max_end: Optional[dt.date] = None
+    extended_until_removal: bool = False
+    after_end: Optional[Literal["archive", "delete", "stop_sharing"]] = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Repair(_Out):
+    eligible: Optional[bool] = None
+    earliest: Optional[dt.date] = None
+    not_repairable_reason: Optional[str] = None
+    processing_working_days: Optional[int] = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Deadline(_Out):
+    id: str
+    working_days: int
+    from_: Optional[dt.date] = Field(default=None, alias="from", serialization_alias="from")
+    due: Optional[dt.date] = None
+    computation: Optional[str] = None           # how `due` was reached, e.g. 2024-09-28 + 3 working days = 2024-10-08
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Decision(_Out):
+    id: str
+    value: Any = None
+    until: Optional[dt.date] = None
+    computation: Optional[str] = None
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class TraceEntry(_Out):
+    rule: str
+    outcome: Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
+    because: str
+    citations: list[str] = Field(default_factory=list)      # labels
+    missing: list[str] = Field(default_factory=list)
+
+
+class Determination(_Out):
+    event_id: str
+    jurisdiction: str
+    as_of: dt.date
+    pack: PackInfo
+    dishonesty: Dishonesty
+    severe_list: SevereList
+    sanctions: list[Sanction] = Field(default_factory=list)
+    incentives: list[Incentive] = Field(default_factory=list)
+    publication: Publication
+    repair: Repair
+    deadlines: list[Deadline] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    trace: list[TraceEntry] = Field(default_factory=list)
+    missing_facts: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json")

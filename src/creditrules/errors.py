@@ -1,0 +1,71 @@
+"""Diagnostics: errors and warnings with a stable code, a place and a plain message (OPA/Cedar style).
+
+Messages are lowercase, without a final period, user input in backticks; help ("did you mean") kept apart.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    file: str = ""
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.file:
+            return "<input>"
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    position: Position = field(default_factory=Position)
+    hint: str = ""
+    severity: str = "error"
+
+    def sort_key(self):
+        return (self.position.file, self.position.line, self.position.column, self.code, self.message)
+
+    def __str__(self) -> str:
+        text = f"{self.position}: {self.severity} {self.code}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "file": self.position.file,
+                "line": self.position.line, "column": self.position.column, "hint": self.hint,
+                "severity": self.severity}
+
+
+class CreditRulesError(Exception):
+    """Bad input or an invalid pack: carries every diagnostic found, sorted by position."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class InputError(CreditRulesError):
+    """An event (or a batch line) that does not fit the contract."""
+
+
+class PackError(CreditRulesError):
+    """A policy pack that does not load or validate."""
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def allowed(choices: Iterable[str], limit: int = 12) -> str:
+    items = sorted(choices)
+    shown = ", ".join(items[:limit])
+    return f"allowed: {shown}" + (f", ... ({len(items)} in all)" if len(items) > limit else "")

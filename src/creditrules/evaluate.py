@@ -1,0 +1,453 @@
+"""Evaluate stage: one event (or many) + a compiled pack -> a determination.
+
+1. the pack version is chosen by legal date (CONTRACT.md section 1);
+2. the event becomes a flat fact view;
+3. an evaluator decides each stratum's conditions (true / false / unknown);
+4. exceptions are applied (`overrides`: effective = condition AND NOT exception, three-valued) and the
+   outcomes are written back into the view for the next stratum;
+5. the conclusions of the rules that hold are assembled into the determination; every rule considered is
+   reported to the tracer, fired or not, and why.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from . import model as m
+from .backends import Evaluator, get_evaluator
+from .compile import CompiledPack, CompiledRule, ResolvedCite, Truth, fact_key, member_key, outcome_key, present_key
+from .determination import (Citation, Deadline, Decision, Determination, Dishonesty, Incentive, PackInfo,
+                            ProcedureStep, Publication, Repair, Sanction, SevereList, TraceEntry)
+from .event import CreditEvent
+from .explain_condition import describe
+from .timerules import DateComputation, WorkingDayCalendar, add_period
+from .trace import NullTracer, Tracer
+
+DEFAULT_EVALUATOR = "reference"   # measured faster (benchmarks/bench.py); durable cross-checks it in the tests
+
+
+# --- version selection -----------------------------------------------------------------------------------------
+
+@dataclass
+class VersionChoice:
+    version: m.Version
+    because: str
+    warnings: list[str]
+
+
+def _in_force(v: m.Version, day: dt.date) -> bool:
+    return v.effective_from is not None and v.effective_from <= day and (v.effective_to is None or day <= v.effective_to)
+
+
+def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date) -> VersionChoice:
+    if event.basis is not None and event.basis.decided_on is not None:
+        day, which = event.basis.decided_on, "the decision date (basis.decided_on)"
+    elif event.occurred_on is not None:
+        day, which = event.occurred_on, "the day it occurred (occurred_on)"
+    else:
+        day, which = as_of, "as_of (the event has no date)"
+    held = [v for v in pack.versions if v.text_held]
+    warnings: list[str] = []
+    in_force_held = [v for v in held if _in_force(v, day)]
+    if in_force_held:
+        chosen = max(in_force_held, key=lambda v: v.effective_from)
+        because = f"version {chosen.id} ({chosen.status}) is in force on {day}, {which}: in force from {chosen.effective_from}"
+    else:
+        not_held = [v for v in pack.versions if not v.text_held and _in_force(v, day)]
+        later = sorted((v for v in held if v.effective_from and v.effective_from > day), key=lambda v: v.effective_from)
+        drafts = [v for v in held if v.effective_from is None]
+        if later and not not_held:
+            chosen = later[0]
+            because = (f"no held version is in force on {day}, {which}; version {chosen.id} comes into force on "
+                       f"{chosen.effective_from} and is used")
+            warnings.append(f"{pack.id} {chosen.id} was not yet in force on {day} (in force from {chosen.effective_from}): "
+                            "this determination applies it anyway, for reference")
+        elif drafts:
+            chosen = drafts[-1]
+            because = f"version {chosen.id} is the only text the pack holds for {day}, {which}, and it is a draft"
+        else:
+            chosen = max(held, key=lambda v: v.effective_from or dt.date.min)
+            because = f"no held version is in force on {day}, {which}; the latest held version {chosen.id} is used"
+            warnings.append(f"{pack.id} {chosen.id} was not in force on {day}")
+        for v in not_held:
+            warnings.append(f"the version in force on {day} is {pack.id} {v.id} ({v.status}, in force from "
+                            f"{v.effective_from}), whose text the pack does not hold; evaluated with version {chosen.id} instead")
+            because += f"; the version in force then ({v.id}, from {v.effective_from}) is not held"
+    if chosen.status == "draft":
+        warnings.append(f"made from a draft (草案/征求意见稿), not enacted law: {pack.id} version {chosen.id}")
+    elif chosen.status == "trial":
+        warnings.append(f"made from trial measures (试行): {pack.id} version {chosen.id}")
+    return VersionChoice(chosen, because, warnings)
+
+
+# --- the fact view ---------------------------------------------------------------------------------------------
+
+FIELD_PRESENCE = {
+    "basis": lambda e: e.basis is not None,
+    "basis.number": lambda e: e.basis is not None and e.basis.number is not None,
+    "basis.decided_on": lambda e: e.basis is not None and e.basis.decided_on is not None,
+    "basis.effective_on": lambda e: e.basis is not None and e.basis.effective_on is not None,
+    "occurred_on": lambda e: e.occurred_on is not None,
+    "conduct": lambda e: e.conduct is not None,
+    "subject.id": lambda e: e.subject.id is not None,
+    "subject.name": lambda e: e.subject.name is not None,
+    "subject.birth_date": lambda e: e.subject.birth_date is not None,
+    "subject.responsible_persons": lambda e: bool(e.subject.responsible_persons),
+}
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (one is 18 from the 18th birthday on)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def build_view(event: CreditEvent, compiled: CompiledPack) -> dict:
+    view: dict[str, Any] = {"k": event.kind, "s": event.subject.type}
+    if event.conduct is not None:
+        view["c"] = 1
+        for tag in event.conduct:
+            view[f"c__{tag}"] = True
+    if event.basis is not None:
+        view["b"] = event.basis.type
+    for name, value in event.facts.items():
+        term = compiled.vocab.facts[name]
+        view[present_key(name)] = True
+        if term.type == "list":
+            view[fact_key(name)] = True
+            for member in value:
+                view[member_key(name, member)] = True
+        elif term.type == "date":
+            view[fact_key(name)] = value.toordinal()
+        else:
+            view[fact_key(name)] = value
+    for path, test in FIELD_PRESENCE.items():
+        if test(event):
+            view[present_key(path)] = True
+    if event.subject.birth_date is not None and event.event_date is not None:
+        view["age"] = age_on(event.subject.birth_date, event.event_date)
+    return view
+
+
+# --- three-valued outcomes with exceptions -------------------------------------------------------------------
+
+def _and3(a: Truth, b: Truth) -> Truth:
+    if a is False or b is False:
+        return False
+    if a is None or b is None:
+        return None
+    return True
+
+
+@dataclass
+class Outcomes:
+    raw: dict[int, Truth] = field(default_factory=dict)
+    effective: dict[int, Truth] = field(default_factory=dict)
+    excluded: set[int] = field(default_factory=set)      # rules not part of the selected version
+
+
+def decide_all(compiled: CompiledPack, views: list[dict], versions: list[m.Version], evaluator: Evaluator) -> list[Outcomes]:
+    """Decide every rule for a batch of views, stratum by stratum (views gain the outcomes as they go)."""
+    results = [Outcomes() for _ in views]
+    for stratum in compiled.strata:
+        decided = evaluator.decide(compiled, stratum, views)
+        for view, raw, out, version in zip(views, decided, results, versions):
+            for rule in stratum:
+                value = raw.get(rule.index)
+                if rule.rule.versions is not None and version.id not in rule.rule.versions:
+                    out.excluded.add(rule.index)
+                    value, effective = False, False
+                else:
+                    effective = value
+                    for o in rule.overridden_by:
+                        exception = out.effective.get(o)
+                        effective = _and3(effective, None if exception is None else not exception)
+                out.raw[rule.index] = value
+                out.effective[rule.index] = effective
+                if effective is not None:
+                    view[outcome_key(rule.index)] = effective
+    return results
+
+
+# --- assembling the determination ---------------------------------------------------------------------------
+
+def _citation(rc: ResolvedCite) -> Citation:
+    c = rc.cite
+    return Citation(document=c.document, article=c.article, paragraph=c.paragraph, item=c.item, label=rc.label, text=rc.text)
+
+
+class _Assembler:
+    """Collects the conclusions of the rules that hold into one determination."""
+
+    def __init__(self, compiled: CompiledPack, event: CreditEvent, calendar: WorkingDayCalendar):
+        self.compiled = compiled
+        self.event = event
+        self.calendar = calendar
+        self.citations: dict[Any, Citation] = {}
+        self.warnings: list[str] = []
+        self.missing: set[str] = set()
+        self.publication: dict[str, Any] = {}
+        self.publication_cites: list[Citation] = []
+        self.dates: dict[str, dt.date | None] = {}
+
+    def cites(self, rule: CompiledRule, conclusion: m.Conclusion | None = None) -> list[Citation]:
+        chosen = [self.compiled.resolved(c) for c in (conclusion.cites if conclusion and conclusion.cites else rule.rule.cites)]
+        if conclusion is not None and conclusion.cites:
+            chosen = [*chosen, *(self.compiled.resolved(c) for c in rule.rule.cites)]
+        out = []
+        for rc in chosen:
+            if rc.cite not in self.citations:
+                self.citations[rc.cite] = _citation(rc)
+            if self.citations[rc.cite] not in out:
+                out.append(self.citations[rc.cite])
+        return out
+
+    def warn(self, text: str) -> None:
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    # dates
+    def date_of(self, path: str) -> dt.date | None:
+        e = self.event
+        if path == "occurred_on":
+            return e.occurred_on
+        if path == "basis.decided_on":
+            return e.basis.decided_on if e.basis else None
+        if path == "basis.effective_on":
+            return e.basis.effective_on if e.basis else None
+        if path.startswith("facts."):
+            value = e.facts.get(path[6:])
+            return value if isinstance(value, dt.date) else None
+        return self.dates.get(path)
+
+    def first_date(self, paths: Iterable[str]) -> tuple[dt.date | None, str | None]:
+        paths = list(paths)
+        for p in paths:
+            d = self.date_of(p)
+            if d is not None:
+                return d, p
+        if paths:
+            self.missing.add(paths[0][6:] if paths[0].startswith("facts.") else paths[0])
+        return None, None
+
+    def add(self, start: dt.date, period: m.Period) -> DateComputation:
+        if period.working_days:
+            comp = self.calendar.add_working_days(start, period.working_days)
+            if comp.warning:
+                self.warn(comp.warning)
+            return comp
+        return add_period(start, years=period.years, months=period.months, days=period.days)
+
+    def date_expr(self, expr: m.DateExpr) -> DateComputation | None:
+        start, _ = self.first_date(expr.paths)
+        if start is None:
+            return None
+        return self.add(start, expr.add)
+
+
+def evaluate_event(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calendar: WorkingDayCalendar,
+                   evaluator: Evaluator | None = None, tracer: Tracer | None = None) -> Determination:
+    return evaluate_events(compiled, [event], as_of, calendar, evaluator, tracer)[0]
+
+
+def evaluate_events(compiled: CompiledPack, events: list[CreditEvent], as_of: dt.date, calendar: WorkingDayCalendar,
+                    evaluator: Evaluator | None = None, tracer: Tracer | None = None) -> list[Determination]:
+    evaluator = evaluator or get_evaluator(DEFAULT_EVALUATOR)
+    choices = [select_version(compiled.pack, e, as_of) for e in events]
+    views = [build_view(e, compiled) for e in events]
+    outcomes = decide_all(compiled, views, [c.version for c in choices], evaluator)
+    return [assemble(compiled, e, as_of, calendar, v, o, c, tracer or NullTracer())
+            for e, v, o, c in zip(events, views, outcomes, choices)]
+
+
+_LEVEL_RANK = {"general": 1, "severe": 2}
+
+
+def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calendar: WorkingDayCalendar, view: dict,
+             outcomes: Outcomes, choice: VersionChoice, tracer: Tracer) -> Determination:
+    a = _Assembler(compiled, event, calendar)
+    for w in choice.warnings:
+        a.warn(w)
+    trace: list[TraceEntry] = []
+    levels: list[str] = []
+    pending_levels: list[str] = []
+    criteria: list[str] = []
+    severe_cites: list[Citation] = []
+    eligible_true, eligible_unknown = False, False
+    procedure: list[ProcedureStep] = []
+    sanctions: dict[str, Sanction] = {}
+    incentives: dict[str, Incentive] = {}
+    repair_fields: dict[str, Any] = {}
+    repair_cites: list[Citation] = []
+    repair_unknown = False
+    dated: list[tuple[CompiledRule, m.Conclusion]] = []     # deadlines, decisions, repair: after publication
+    dishonesty_cites: list[Citation] = []
+    persons = [p.name or p.role for p in (event.subject.responsible_persons or [])]
+
+    for rule in compiled.rules:
+        idx = rule.index
+        effective = outcomes.effective.get(idx)
+        raw = outcomes.raw.get(idx)
+        entry = _trace_entry(compiled, rule, raw, effective, outcomes, view)
+        trace.append(entry)
+        tracer.rule_considered(rule, entry)
+        if effective is None:
+            if not rule.concludes_only_criteria or any(outcomes.effective.get(r) is None for r in rule.readers):
+                a.missing.update(entry.missing)
+            for con in rule.rule.then:
+                if con.kind == "dishonesty":
+                    pending_levels.append(con.fields["level"])
+                elif con.kind == "severe_list":
+                    eligible_unknown = True
+                elif con.kind == "repair" and "eligible" in con.fields:
+                    repair_unknown = True
+            continue
+        if not effective:
+            continue
+        for con in rule.rule.then:
+            cites = a.cites(rule, con)
+            k = con.kind
+            if k == "dishonesty":
+                levels.append(con.fields["level"])
+                dishonesty_cites += [c for c in cites if c not in dishonesty_cites]
+            elif k == "severe_criterion":
+                criteria.append(rule.rule.id)
+                severe_cites += [c for c in cites if c not in severe_cites]
+            elif k == "severe_list":
+                eligible_true = True
+                severe_cites += [c for c in cites if c not in severe_cites]
+            elif k == "procedure_step":
+                procedure.append(ProcedureStep(id=con.fields["id"], title_zh=rule.titles[rule.rule.then.index(con)], citations=cites))
+            elif k == "sanction":
+                sid = con.fields.get("id") or rule.rule.id
+                if sid not in sanctions:
+                    target = con.fields.get("target", "subject")
+                    sanctions[sid] = Sanction(id=sid, tier=con.fields["tier"], target=target,
+                                              title_zh=rule.titles[rule.rule.then.index(con)],
+                                              persons=persons if target == "responsible_person" else [], citations=cites)
+            elif k == "incentive":
+                iid = con.fields.get("id") or rule.rule.id
+                incentives.setdefault(iid, Incentive(id=iid, title_zh=rule.titles[rule.rule.then.index(con)], citations=cites))
+            elif k == "publication":
+                a.publication.update(con.fields)
+                a.publication_cites += [c for c in cites if c not in a.publication_cites]
+            elif k == "repair":
+                if "eligible" in con.fields and repair_fields.get("eligible") is False:
+                    pass                       # a bar to repair is not lifted by a general right to it
+                else:
+                    repair_fields.update(con.fields)
+                repair_cites += [c for c in cites if c not in repair_cites]
+            elif k in ("deadline", "decision"):
+                dated.append((rule, con))
+            elif k == "warning":
+                a.warn(f"{con.fields['text']} ({'; '.join(c.label for c in cites)})")
+            elif k == "deferral":
+                a.warn(f"{cites[0].label if cites else rule.rule.id}: {con.fields['what']} is deferred to "
+                       f"{con.fields['to']}; this pack does not fix it")
+
+    # dishonesty level: the highest that holds, unless a higher one is still unknown
+    top = max(levels, key=_LEVEL_RANK.get, default=None)
+    if top is None:
+        level = "undetermined" if pending_levels else "none"
+    elif any(_LEVEL_RANK[p] > _LEVEL_RANK[top] for p in pending_levels):
+        level = "undetermined"
+    else:
+        level = top
+    eligible = True if eligible_true else (None if eligible_unknown else False)
+
+    publication = _publication(a)
+    a.dates["publication.start"] = publication.start
+    a.dates["publication.max_end"] = publication.max_end
+
+    deadlines: list[Deadline] = []
+    decisions: list[Decision] = []
+    for rule, con in dated:
+        cites = a.cites(rule, con)
+        f = con.fields
+        if con.kind == "deadline":
+            start, _ = a.first_date(f["from"])
+            comp = a.add(start, m.Period(working_days=f["working_days"])) if start else None
+            deadlines.append(Deadline(id=f["id"], working_days=f["working_days"], from_=start,
+                                      due=comp.result if comp else None, computation=comp.describe() if comp else None,
+                                      citations=cites))
+        else:
+            comp = a.date_expr(f["until"]) if f.get("until") else None
+            decisions.append(Decision(id=f["id"], value=f.get("value"), until=comp.result if comp else None,
+                                      computation=comp.describe() if comp else None, citations=cites))
+
+    earliest = a.date_expr(repair_fields["earliest"]) if repair_fields.get("earliest") else None
+    repair_eligible = repair_fields.get("eligible")
+    if repair_eligible is None and repair_unknown:
+        repair_eligible = None
+    repair = Repair(eligible=repair_eligible, earliest=earliest.result if earliest else None,
+                    not_repairable_reason=repair_fields.get("not_repairable_reason"),
+                    processing_working_days=repair_fields.get("processing_working_days"), citations=repair_cites)
+
+    pack = compiled.pack
+    version = choice.version
+    det = Determination(
+        event_id=event.id, jurisdiction=pack.id, as_of=as_of,
+        pack=PackInfo(id=pack.id, version=version.id, status=version.status, effective_from=version.effective_from,
+                      selected_because=choice.because),
+        dishonesty=Dishonesty(level=level, citations=dishonesty_cites),
+        severe_list=SevereList(eligible=eligible, criteria=criteria, procedure=procedure, citations=severe_cites),
+        sanctions=list(sanctions.values()), incentives=list(incentives.values()),
+        publication=publication, repair=repair, deadlines=deadlines, decisions=decisions,
+        citations=list(a.citations.values()), trace=trace, missing_facts=sorted(a.missing), warnings=a.warnings)
+    tracer.determined(det)
+    return det
+
+
+def _publication(a: _Assembler) -> Publication:
+    f = a.publication
+    if not f:
+        return Publication()
+    start = None
+    if f.get("start"):
+        start, _ = a.first_date(f["start"])
+    ends: dict[str, dt.date | None] = {}
+    for key in ("min", "max"):
+        spec = f.get(key)
+        label = a.publication_cites[0].label if a.publication_cites else "publication"
+        if isinstance(spec, m.Deferred):
+            a.warn(f"{label}: the {'minimum' if key == 'min' else 'maximum'} publication period is deferred to "
+                   f"{spec.to}; this pack does not fix it, so {key}_end is null")
+            ends[key] = None
+        elif isinstance(spec, m.Period) and start is not None:
+            ends[key] = a.add(start, spec).result
+        else:
+            ends[key] = None
+    extended = bool(f.get("extended_until_removal"))
+    max_end = ends["max"]
+    removed = a.event.facts.get("removed_from_list_on")
+    if extended and max_end is not None and isinstance(removed, dt.date) and removed > max_end:
+        max_end = removed
+    return Publication(disclosure=f.get("disclosure"), start=start, min_end=ends["min"], max_end=max_end,
+                       extended_until_removal=extended, after_end=f.get("after_end"), citations=a.publication_cites)
+
+
+def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,
+                 view: dict) -> TraceEntry:
+    labels = [rc.label for rc in rule.cites]
+    if rule.index in outcomes.excluded:
+        return TraceEntry(rule=rule.rule.id, outcome="not_in_version", because="not part of the selected pack version",
+                          citations=labels)
+    truth, because, missing = describe(rule.rule.when, view, compiled)
+    if raw is True and effective is not True:
+        beaters = [compiled.rules[o] for o in rule.overridden_by]
+        held = [b for b in beaters if outcomes.effective.get(b.index) is True]
+        unknown = [b for b in beaters if outcomes.effective.get(b.index) is None]
+        if effective is False and held:
+            b = held[0]
+            return TraceEntry(rule=rule.rule.id, outcome="overridden",
+                              because=f"its conditions hold, but the exception {b.rule.id} ({b.cites[0].label}) applies",
+                              citations=labels)
+        if unknown:
+            b = unknown[0]
+            exc_missing = describe(b.rule.when, view, compiled)[2]
+            return TraceEntry(rule=rule.rule.id, outcome="undetermined",
+                              because=f"its conditions hold, but whether the exception {b.rule.id} ({b.cites[0].label}) "
+                                      "applies is unknown", citations=labels, missing=exc_missing)
+    outcome = {True: "fired", False: "not_fired", None: "undetermined"}[effective]
+    return TraceEntry(rule=rule.rule.id, outcome=outcome, because=because, citations=labels,
+                      missing=missing if effective is None else [])

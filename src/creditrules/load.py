@@ -1,0 +1,522 @@
+"""Load stage: a pack folder -> `model.Pack`, every node with its position, every error collected.
+
+This stage checks shape (keys, types, dates, citation syntax); names, citations against the law text, the ledger
+and rule references are checked by `validate`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from . import model as m
+from .errors import Diagnostic, PackError, Position, did_you_mean
+from .lawtext import Cite, parse_cite, parse_law_text
+from .yamlsource import YamlDocument, load_yaml_file
+
+GROUPS = ("catalog", "dishonesty", "severe", "sanctions", "incentives", "publication", "repair", "procedures",
+          "data_collection", "liabilities", "agencies", "other")
+STATUSES = ("enacted", "trial", "draft")
+CONCLUSION_KINDS = ("dishonesty", "severe_criterion", "severe_list", "procedure_step", "sanction", "incentive",
+                    "publication", "repair", "deadline", "decision", "warning", "deferral")
+LEAVES = ("kind", "subject", "conduct", "basis", "fact", "present", "age_at_event", "rule", "all", "any", "not")
+
+
+class _Reader:
+    """Reads one YAML document, reporting problems at their positions."""
+
+    def __init__(self, doc: YamlDocument, diagnostics: list[Diagnostic]):
+        self.doc = doc
+        self.diagnostics = diagnostics
+
+    def pos(self, path: tuple, key: bool = False) -> Position:
+        return self.doc.position(path, key=key)
+
+    def error(self, code: str, message: str, path: tuple, hint: str = "", key: bool = False) -> None:
+        self.diagnostics.append(Diagnostic(code, message, self.pos(path, key), hint))
+
+    def mapping(self, value: Any, path: tuple, what: str) -> dict | None:
+        if not isinstance(value, dict):
+            self.error("bad-type", f"{what} must be a mapping, got `{_show(value)}`", path)
+            return None
+        return value
+
+    def keys(self, value: dict, path: tuple, allowed: tuple | set, required: tuple = ()) -> bool:
+        ok = True
+        for key in value:
+            if key not in allowed:
+                self.error("unknown-key", f"unknown key `{key}`", path + (key,),
+                           " ".join(filter(None, [did_you_mean(key, allowed), "allowed: " + ", ".join(allowed)])), key=True)
+                ok = False
+        for key in required:
+            if key not in value:
+                self.error("missing-key", f"missing required key `{key}`", path)
+                ok = False
+        return ok
+
+    def text(self, value: Any, path: tuple, what: str, optional: bool = False) -> str | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value)
+        self.error("bad-type", f"{what} must be text, got `{_show(value)}`", path)
+        return None
+
+    def date(self, value: Any, path: tuple, what: str) -> dt.date | None:
+        if value is None:
+            return None
+        try:
+            return dt.date.fromisoformat(str(value)) if len(str(value)) == 10 else _raise()
+        except ValueError:
+            self.error("bad-date", f"{what} `{value}` is not a real date YYYY-MM-DD", path)
+            return None
+
+    def names(self, value: Any, path: tuple, what: str) -> tuple[str, ...]:
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                self.error("bad-type", f"{what} must be a name, got `{_show(item)}`", path + ((i,) if isinstance(value, list) else ()))
+            else:
+                out.append(item)
+        return tuple(out)
+
+    def integer(self, value: Any, path: tuple, what: str) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            self.error("bad-type", f"{what} must be a whole number >= 0, got `{_show(value)}`", path)
+            return None
+        return value
+
+
+def _raise():
+    raise ValueError
+
+
+def _show(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- conditions ----------------------------------------------------------------------------------------------
+
+def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
+    pos = r.pos(path)
+    if value is None:
+        return m.Always(pos)
+    node = r.mapping(value, path, "a condition")
+    if node is None:
+        return m.Always(pos)
+    if len(node) != 1:
+        r.error("condition-shape", f"a condition has exactly one key ({', '.join(LEAVES)}); got {len(node)}: "
+                f"{', '.join(map(str, node))}", path, "combine several with `all: [...]`")
+        return m.Always(pos)
+    (key, arg), = node.items()
+    sub = path + (key,)
+    if key in ("all", "any"):
+        if not isinstance(arg, list) or not arg:
+            r.error("bad-type", f"`{key}` takes a non-empty list of conditions", sub)
+            return m.Always(pos)
+        children = tuple(read_condition(r, c, sub + (i,)) for i, c in enumerate(arg))
+        return m.All(children, pos) if key == "all" else m.AnyOf(children, pos)
+    if key == "not":
+        return m.Not(read_condition(r, arg, sub), pos)
+    if key == "kind":
+        return m.KindIn(r.names(arg, sub, "an event kind"), pos)
+    if key == "subject":
+        return m.SubjectIn(r.names(arg, sub, "a subject type"), pos)
+    if key == "conduct":
+        return m.ConductAny(r.names(arg, sub, "a conduct tag"), pos)
+    if key == "basis":
+        return m.BasisIn(r.names(arg, sub, "a basis type"), pos)
+    if key == "present":
+        return m.Present(r.text(arg, sub, "`present`") or "", pos)
+    if key == "rule":
+        return m.RuleRef(r.text(arg, sub, "`rule`") or "", pos)
+    if key == "age_at_event":
+        op, val = _comparison(r, arg, sub, numeric=True)
+        return m.AgeAtEvent(op, val if isinstance(val, int) else 0, pos)
+    if key == "fact":
+        if isinstance(arg, str):
+            return m.FactTest(arg, "is_true", True, pos)
+        spec = r.mapping(arg, sub, "`fact`")
+        if spec is None or len(spec) != 1:
+            if spec is not None:
+                r.error("condition-shape", "`fact` takes one fact: `fact: name`, `fact: {name: value}` or "
+                        "`fact: {name: {gt: 6}}`", sub)
+            return m.Always(pos)
+        (name, test), = spec.items()
+        if isinstance(test, dict):
+            op, val = _comparison(r, test, sub + (name,))
+            return m.FactTest(str(name), op, val, pos)
+        if isinstance(test, list):
+            r.error("condition-shape", f"`fact: {{{name}: [...]}}` is ambiguous: write `{{in: [...]}}` or `{{any_of: [...]}}`", sub + (name,))
+            return m.Always(pos)
+        return m.FactTest(str(name), "eq", test, pos)
+    r.error("unknown-key", f"unknown condition `{key}`", sub, " ".join(filter(None, [did_you_mean(key, LEAVES), "allowed: " + ", ".join(LEAVES)])), key=True)
+    return m.Always(pos)
+
+
+def _comparison(r: _Reader, value: Any, path: tuple, numeric: bool = False) -> tuple[str, Any]:
+    spec = r.mapping(value, path, "a comparison")
+    if spec is None or len(spec) != 1:
+        if spec is not None:
+            r.error("condition-shape", f"a comparison has one operator ({', '.join(m.COMPARISONS)})", path)
+        return "eq", None
+    (op, val), = spec.items()
+    allowed = ("eq", "ne", "gt", "gte", "lt", "lte") if numeric else m.COMPARISONS
+    if op not in allowed:
+        r.error("unknown-key", f"unknown comparison `{op}`", path + (op,), " ".join(filter(None, [did_you_mean(op, allowed), "allowed: " + ", ".join(allowed)])), key=True)
+        return "eq", None
+    if op in ("in", "any_of") and not isinstance(val, list):
+        r.error("bad-type", f"`{op}` takes a list", path + (op,))
+        return op, ()
+    if numeric and (isinstance(val, bool) or not isinstance(val, int)):
+        r.error("bad-type", f"`{op}` takes a whole number here", path + (op,))
+    return op, tuple(val) if isinstance(val, list) else val
+
+
+# --- conclusions ---------------------------------------------------------------------------------------------
+
+_CONCLUSION_FIELDS = {
+    "procedure_step": (("id",), ("id", "title_zh")),
+    "sanction": (("id", "tier"), ("id", "tier", "target", "title_zh")),
+    "incentive": (("id",), ("id", "title_zh")),
+    "publication": ((), ("disclosure", "start", "min", "max", "extended_until_removal", "after_end")),
+    "repair": ((), ("eligible", "earliest", "processing_working_days", "not_repairable_reason")),
+    "deadline": (("id", "working_days", "from"), ("id", "working_days", "from")),
+    "decision": (("id", "value"), ("id", "value", "until")),
+    "deferral": (("what", "to"), ("what", "to")),
+}
+ENUMS = {
+    ("dishonesty", None): ("general", "severe"),
+    ("sanction", "tier"): ("general", "severe"),
+    ("sanction", "target"): ("subject", "responsible_person"),
+    ("publication", "disclosure"): ("public", "government_sharing", "authorized_query", "none"),
+    ("publication", "after_end"): ("archive", "delete", "stop_sharing"),
+}
+
+
+def read_conclusion(r: _Reader, value: Any, path: tuple, cites: list[Cite], read_cites) -> m.Conclusion | None:
+    node = r.mapping(value, path, "a conclusion")
+    if node is None:
+        return None
+    kinds = [k for k in node if k != "cite"]
+    if len(kinds) != 1:
+        r.error("conclusion-shape", f"a conclusion has one of: {', '.join(CONCLUSION_KINDS)} (and an optional `cite`)"
+                + (f"; got {', '.join(kinds)}" if kinds else ""), path)
+        return None
+    kind = kinds[0]
+    sub = path + (kind,)
+    if kind not in CONCLUSION_KINDS:
+        r.error("unknown-key", f"unknown conclusion `{kind}`", sub, " ".join(filter(None, [did_you_mean(kind, CONCLUSION_KINDS), "allowed: " + ", ".join(CONCLUSION_KINDS)])), key=True)
+        return None
+    own_cites = read_cites(node.get("cite"), path + ("cite",)) if "cite" in node else []
+    arg = node[kind]
+    fields: dict[str, Any] = {}
+    if kind == "dishonesty":
+        if arg not in ENUMS["dishonesty", None]:
+            r.error("bad-value", f"`dishonesty` must be general or severe, got `{_show(arg)}`", sub, did_you_mean(arg, ENUMS["dishonesty", None]))
+        fields["level"] = arg
+    elif kind == "severe_criterion":
+        if arg is not True:
+            r.error("bad-value", "`severe_criterion` takes `true` (the rule id names the criterion)", sub)
+    elif kind == "severe_list":
+        if arg != "eligible":
+            r.error("bad-value", "`severe_list` takes `eligible`", sub)
+    elif kind == "warning":
+        fields["text"] = r.text(arg, sub, "`warning`") or ""
+    else:
+        spec = r.mapping(arg, sub, f"`{kind}`")
+        if spec is None:
+            return None
+        required, allowed = _CONCLUSION_FIELDS[kind]
+        r.keys(spec, sub, allowed, required)
+        for key, val in spec.items():
+            if key not in allowed:
+                continue
+            vpath = sub + (key,)
+            enum = ENUMS.get((kind, key))
+            if enum and val not in enum:
+                r.error("bad-value", f"`{key}` must be one of {', '.join(enum)}, got `{_show(val)}`", vpath, did_you_mean(val, enum))
+            if key in ("id", "title_zh", "what", "to", "not_repairable_reason"):
+                val = r.text(val, vpath, f"`{key}`")
+            elif key in ("working_days", "processing_working_days"):
+                val = r.integer(val, vpath, f"`{key}`")
+            elif key in ("from", "start"):
+                val = _date_paths(r, val, vpath)
+            elif key in ("min", "max"):
+                val = _period_or_deferred(r, val, vpath)
+            elif key in ("earliest", "until"):
+                val = _date_expr(r, val, vpath)
+            elif key in ("extended_until_removal", "eligible"):
+                if not isinstance(val, bool):
+                    r.error("bad-type", f"`{key}` must be true or false", vpath)
+            fields[key] = val
+        if kind == "sanction":
+            fields.setdefault("target", "subject")
+    return m.Conclusion(kind, fields, own_cites, r.pos(path))
+
+
+def _date_paths(r: _Reader, value: Any, path: tuple) -> tuple[str, ...]:
+    paths = r.names(value, path, "a date path")
+    for i, p in enumerate(paths):
+        if p not in m.DATE_PATHS and not p.startswith("facts."):
+            r.error("bad-date-path", f"unknown date path `{p}`", path + ((i,) if isinstance(value, list) else ()),
+                    " ".join(filter(None, [did_you_mean(p, m.DATE_PATHS), "allowed: " + ", ".join(m.DATE_PATHS) + ", facts.<date fact>"])))
+    return paths
+
+
+def _period(r: _Reader, value: Any, path: tuple) -> m.Period:
+    spec = r.mapping(value, path, "a period")
+    if spec is None:
+        return m.Period()
+    r.keys(spec, path, ("years", "months", "days", "working_days"))
+    vals = {k: r.integer(v, path + (k,), f"`{k}`") or 0 for k, v in spec.items() if k in ("years", "months", "days", "working_days")}
+    if vals.get("working_days") and len([v for v in vals.values() if v]) > 1:
+        r.error("bad-period", "`working_days` cannot be mixed with years, months or days", path)
+    return m.Period(**vals)
+
+
+def _period_or_deferred(r: _Reader, value: Any, path: tuple) -> m.Period | m.Deferred | None:
+    if isinstance(value, dict) and "deferred" in value:
+        r.keys(value, path, ("deferred",))
+        return m.Deferred(r.text(value["deferred"], path + ("deferred",), "`deferred`") or "")
+    return _period(r, value, path)
+
+
+def _date_expr(r: _Reader, value: Any, path: tuple) -> m.DateExpr | None:
+    spec = r.mapping(value, path, "a date (`{from: ..., add: {...}}`)")
+    if spec is None:
+        return None
+    r.keys(spec, path, ("from", "add"), ("from",))
+    return m.DateExpr(_date_paths(r, spec.get("from", []), path + ("from",)),
+                      _period(r, spec["add"], path + ("add",)) if "add" in spec else m.Period())
+
+
+# --- files ---------------------------------------------------------------------------------------------------
+
+def _cite_reader(r: _Reader, pack_docs: dict[str, str], default_doc: str, positions: list[Position]):
+    def read(value: Any, path: tuple) -> list[Cite]:
+        items = value if isinstance(value, list) else [value]
+        out = []
+        for i, item in enumerate(items):
+            ipath = path + ((i,) if isinstance(value, list) else ())
+            try:
+                out.append(parse_cite(str(item), default_doc, pack_docs))
+                positions.append(r.pos(ipath))
+            except ValueError as exc:
+                r.error("bad-citation", str(exc), ipath)
+        return out
+    return read
+
+
+def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, diagnostics: list[Diagnostic]) -> list[m.Rule]:
+    r = _Reader(doc, diagnostics)
+    top = r.mapping(doc.data, (), "a rules file")
+    if top is None:
+        return []
+    r.keys(top, (), ("group", "rules", "note"), ("group", "rules"))
+    group = top.get("group")
+    if group is not None and group not in GROUPS:
+        r.error("bad-value", f"unknown group `{group}`", ("group",), " ".join(filter(None, [did_you_mean(group, GROUPS), "allowed: " + ", ".join(GROUPS)])))
+    rules = []
+    raw_rules = top.get("rules") or []
+    if not isinstance(raw_rules, list):
+        r.error("bad-type", "`rules` must be a list", ("rules",))
+        return []
+    for i, raw in enumerate(raw_rules):
+        path = ("rules", i)
+        node = r.mapping(raw, path, "a rule")
+        if node is None:
+            continue
+        r.keys(node, path, ("id", "title", "cite", "when", "then", "overrides", "versions", "note"), ("id", "cite", "then"))
+        cite_positions: list[Position] = []
+        read_cites = _cite_reader(r, pack_docs, default_doc, cite_positions)
+        cites = read_cites(node.get("cite", []), path + ("cite",)) if "cite" in node else []
+        then_raw = node.get("then")
+        then_list = then_raw if isinstance(then_raw, list) else ([then_raw] if then_raw is not None else [])
+        conclusions = []
+        for j, c in enumerate(then_list):
+            cpath = path + ("then",) + ((j,) if isinstance(then_raw, list) else ())
+            conclusion = read_conclusion(r, c, cpath, cites, read_cites)
+            if conclusion is not None:
+                conclusions.append(conclusion)
+        overrides = list(r.names(node.get("overrides", []), path + ("overrides",), "a rule id"))
+        versions = list(r.names(node["versions"], path + ("versions",), "a version id")) if "versions" in node else None
+        rules.append(m.Rule(
+            id=r.text(node.get("id"), path + ("id",), "`id`") or f"<rule {i}>",
+            group=str(group or "other"), cites=cites, when=read_condition(r, node.get("when"), path + ("when",)),
+            then=conclusions, overrides=overrides, versions=versions,
+            title=r.text(node.get("title"), path + ("title",), "`title`", optional=True),
+            note=r.text(node.get("note"), path + ("note",), "`note`", optional=True),
+            pos=r.pos(path), cite_positions=cite_positions))
+    return rules
+
+
+def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[Diagnostic]):
+    r = _Reader(doc, diagnostics)
+    top = r.mapping(doc.data, (), "pack.yaml") or {}
+    r.keys(top, (), ("id", "jurisdiction", "documents", "versions", "note"), ("id", "jurisdiction", "documents", "versions"))
+    documents: dict[str, m.Document] = {}
+    for i, raw in enumerate(top.get("documents") or []):
+        path = ("documents", i)
+        node = r.mapping(raw, path, "a document")
+        if node is None:
+            continue
+        r.keys(node, path, ("id", "title_zh", "title_en", "source", "articles_published", "note"), ("id", "title_zh", "source"))
+        doc_id = r.text(node.get("id"), path + ("id",), "`id`") or f"doc{i}"
+        if doc_id in documents:
+            r.error("duplicate-id", f"document `{doc_id}` is declared twice", path + ("id",))
+        source = directory / str(node.get("source", ""))
+        law = None
+        if "source" in node:
+            try:
+                text = source.read_text(encoding="utf-8")
+                law = parse_law_text(text, doc_id, str(node.get("title_zh", doc_id)))
+                if not law.articles:
+                    r.error("source-empty", f"no articles (第X条) found in `{node['source']}`", path + ("source",))
+            except (OSError, UnicodeDecodeError) as exc:
+                r.error("source-missing", f"cannot read source text `{node['source']}`: {exc.__class__.__name__}", path + ("source",))
+        articles_published = node.get("articles_published")
+        if articles_published is not None:
+            articles_published = r.integer(articles_published, path + ("articles_published",), "`articles_published`")
+        documents[doc_id] = m.Document(doc_id, str(node.get("title_zh", "")), str(node.get("title_en", "")), source, law,
+                                       articles_published, node.get("note"), r.pos(path))
+    versions: list[m.Version] = []
+    for i, raw in enumerate(top.get("versions") or []):
+        path = ("versions", i)
+        node = r.mapping(raw, path, "a version")
+        if node is None:
+            continue
+        r.keys(node, path, ("id", "status", "adopted_on", "effective_from", "effective_to", "documents", "text_held", "note"),
+               ("id", "status", "documents"))
+        status = node.get("status")
+        if status not in STATUSES:
+            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}, got `{_show(status)}`", path + ("status",), did_you_mean(status, STATUSES))
+        docs = list(r.names(node.get("documents") or [], path + ("documents",), "a document id"))
+        for j, d in enumerate(docs):
+            if d not in documents:
+                r.error("unknown-name", f"unknown document `{d}`", path + ("documents", j), did_you_mean(d, documents))
+        text_held = node.get("text_held", True)
+        if not isinstance(text_held, bool):
+            r.error("bad-type", "`text_held` must be true or false", path + ("text_held",))
+        versions.append(m.Version(
+            r.text(node.get("id"), path + ("id",), "`id`") or f"v{i}", str(status),
+            r.date(node.get("adopted_on"), path + ("adopted_on",), "`adopted_on`"),
+            r.date(node.get("effective_from"), path + ("effective_from",), "`effective_from`"),
+            r.date(node.get("effective_to"), path + ("effective_to",), "`effective_to`"),
+            docs, bool(text_held), node.get("note"), r.pos(path)))
+    if not versions:
+        r.error("missing-key", "a pack needs at least one version", ("versions",))
+    jurisdiction = top.get("jurisdiction") if isinstance(top.get("jurisdiction"), dict) else {}
+    return top, documents, versions, jurisdiction
+
+
+def _read_ledger(doc: YamlDocument, documents: dict, diagnostics: list[Diagnostic]) -> list[m.LedgerEntry]:
+    r = _Reader(doc, diagnostics)
+    top = r.mapping(doc.data, (), "ledger.yaml") or {}
+    entries = []
+    for doc_id, articles in top.items():
+        if doc_id not in documents:
+            r.error("unknown-name", f"unknown document `{doc_id}`", (doc_id,), did_you_mean(doc_id, documents), key=True)
+            continue
+        if not isinstance(articles, dict):
+            r.error("bad-type", "a ledger maps article numbers (or ranges `a-b`) to an entry", (doc_id,))
+            continue
+        for key, raw in articles.items():
+            path = (doc_id, key)
+            try:
+                first, _, last = str(key).partition("-")
+                numbers = range(int(first), int(last or first) + 1)
+                if not numbers:
+                    raise ValueError
+            except ValueError:
+                r.error("bad-ledger-key", f"`{key}` is not an article number or a range `a-b`", path, key=True)
+                continue
+            node = r.mapping(raw, path, "a ledger entry")
+            if node is None:
+                continue
+            r.keys(node, path, ("status", "note", "reason", "rules"), ("status",))
+            status = node.get("status")
+            if status not in ("encoded", "declaratory", "out_of_scope"):
+                r.error("bad-value", f"`status` must be encoded, declaratory or out_of_scope, got `{_show(status)}`", path + ("status",),
+                        did_you_mean(status, ("encoded", "declaratory", "out_of_scope")))
+            if status == "out_of_scope" and not node.get("reason"):
+                r.error("missing-key", "an out_of_scope article needs a `reason`", path)
+            if status == "declaratory" and not (node.get("note") or node.get("reason")):
+                r.error("missing-key", "a declaratory article needs a `note` saying why nothing is decided", path)
+            for n in numbers:
+                entries.append(m.LedgerEntry(doc_id, n, str(status), node.get("note") or node.get("reason"), r.pos(path)))
+    return entries
+
+
+def _read_tests(doc: YamlDocument, diagnostics: list[Diagnostic]) -> list[m.TestCase]:
+    r = _Reader(doc, diagnostics)
+    if doc.data is None:
+        return []
+    cases = doc.data.get("cases") if isinstance(doc.data, dict) else doc.data
+    base = ("cases",) if isinstance(doc.data, dict) else ()
+    if isinstance(doc.data, dict):
+        r.keys(doc.data, (), ("cases", "note"), ("cases",))
+    if not isinstance(cases, list):
+        r.error("bad-type", "a test file is a list of cases (or `cases: [...]`)", base)
+        return []
+    out = []
+    for i, raw in enumerate(cases):
+        path = base + (i,)
+        node = r.mapping(raw, path, "a test case")
+        if node is None:
+            continue
+        r.keys(node, path, ("name", "as_of", "event", "expect", "note"), ("name", "event", "expect"))
+        expect = node.get("expect") if isinstance(node.get("expect"), dict) else {}
+        if "expect" in node and not isinstance(node.get("expect"), dict):
+            r.error("bad-type", "`expect` maps determination paths to expected values", path + ("expect",))
+        out.append(m.TestCase(str(node.get("name", f"case {i}")), node.get("event"), expect,
+                              r.date(node.get("as_of"), path + ("as_of",), "`as_of`"), r.pos(path), doc.file,
+                              {k: r.pos(path + ("expect", k), key=True) for k in expect}, doc, path + ("event",)))
+    return out
+
+
+def display_path(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - different drive on Windows
+        return str(path)
+
+
+def load_pack_dir(directory: Path | str) -> m.Pack:
+    """Load a pack folder; PackError with every problem found (sorted) if it does not load."""
+    directory = Path(directory)
+    diagnostics: list[Diagnostic] = []
+    pack_file = directory / "pack.yaml"
+    if not pack_file.is_file():
+        raise PackError([Diagnostic("pack-missing", f"no pack.yaml in `{display_path(directory)}`", Position(display_path(directory)))])
+    doc, errs = load_yaml_file(pack_file, display_path(pack_file))
+    diagnostics += errs
+    top, documents, versions, jurisdiction = _read_pack_yaml(doc, directory, display_path, diagnostics) if doc else ({}, {}, [], {})
+    titles = {d.id: d.title_zh for d in documents.values()}
+    default_doc = next(iter(documents), "")
+    rules: list[m.Rule] = []
+    for path in sorted((directory / "rules").glob("*.yaml")):
+        rdoc, errs = load_yaml_file(path, display_path(path))
+        diagnostics += errs
+        if rdoc is not None and rdoc.data is not None:
+            rules += _read_rules(rdoc, titles, default_doc, diagnostics)
+    ledger: list[m.LedgerEntry] = []
+    ledger_file = directory / "ledger.yaml"
+    if ledger_file.is_file():
+        ldoc, errs = load_yaml_file(ledger_file, display_path(ledger_file))
+        diagnostics += errs
+        if ldoc is not None and ldoc.data is not None:
+            ledger = _read_ledger(ldoc, documents, diagnostics)
+    tests: list[m.TestCase] = []
+    for path in sorted((directory / "tests").glob("*.yaml")):
+        tdoc, errs = load_yaml_file(path, display_path(path))
+        diagnostics += errs
+        if tdoc is not None:
+            tests += _read_tests(tdoc, diagnostics)
+    if diagnostics:
+        raise PackError(diagnostics)
+    return m.Pack(str(top.get("id")), directory, {k: str(v) for k, v in jurisdiction.items()}, documents, versions,
+                  rules, ledger, tests, doc.position(()), top.get("note"))

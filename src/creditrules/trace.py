@@ -1,0 +1,38 @@
+"""Tracing as an observer (OPA QueryTracer, OpenFisca tracers): the evaluator reports every rule considered.
+
+The determination's `trace` list, the JSON trace and the CLI explanation are views over these same events.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Tracer(Protocol):
+    def rule_considered(self, rule, entry) -> None: ...
+    def determined(self, determination) -> None: ...
+
+
+class NullTracer:
+    """The default: records nothing (the determination already carries its trace)."""
+
+    def rule_considered(self, rule, entry) -> None:
+        return None
+
+    def determined(self, determination) -> None:
+        return None
+
+
+class RecordingTracer:
+    """Keeps every event, for tools that want the raw stream (coverage, profiling, tests)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def rule_considered(self, rule, entry) -> None:
+        self.events.append(("rule", entry))
+
+    def determined(self, determination) -> None:
+        self.events.append(("determination", determination))
+
+    def fired(self) -> list[str]:
+        return [e.rule for kind, e in self.events if kind == "rule" and e.outcome == "fired"]

@@ -1,0 +1,318 @@
+"""Validate stage: named checks over a loaded pack, each a function a test can target (OPA compiler stages).
+
+Every check returns diagnostics with positions; `validate_pack` runs them all and sorts the result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import model as m
+from .errors import Diagnostic, allowed, did_you_mean
+from .lawtext import resolve
+from .vocabulary import Vocabulary, default_vocabulary
+
+FIELD_PATHS = ("basis", "basis.number", "basis.decided_on", "basis.effective_on", "occurred_on", "conduct",
+               "subject.id", "subject.name", "subject.birth_date", "subject.responsible_persons")
+
+
+def walk(condition: m.Condition):
+    yield condition
+    if isinstance(condition, (m.All, m.AnyOf)):
+        for child in condition.children:
+            yield from walk(child)
+    elif isinstance(condition, m.Not):
+        yield from walk(condition.child)
+
+
+def rule_dependencies(rule: m.Rule) -> list[str]:
+    """Rules whose outcome this rule reads (`rule:` leaves) or that may override it."""
+    return [c.rule for c in walk(rule.when) if isinstance(c, m.RuleRef)]
+
+
+def _unknown(code: str, what: str, name: str, names, pos) -> Diagnostic:
+    return Diagnostic(code, f"unknown {what} `{name}`", pos, " ".join(filter(None, [did_you_mean(name, names), allowed(names)])))
+
+
+def check_rule_ids(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    seen: dict[str, m.Rule] = {}
+    out = []
+    for rule in pack.rules:
+        if rule.id in seen:
+            out.append(Diagnostic("duplicate-id", f"rule id `{rule.id}` is used twice", rule.pos,
+                                  f"first at {seen[rule.id].pos}"))
+        else:
+            seen[rule.id] = rule
+        if not rule.cites:
+            out.append(Diagnostic("missing-citation", f"rule `{rule.id}` cites no article", rule.pos))
+    return out
+
+
+def check_vocabulary(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    out = []
+    for rule in pack.rules:
+        for node in walk(rule.when):
+            if isinstance(node, m.KindIn):
+                out += [_unknown("unknown-name", "event kind", v, vocab.kinds, node.pos) for v in node.values if v not in vocab.kinds]
+            elif isinstance(node, m.SubjectIn):
+                names = vocab.names("subject_types")
+                out += [_unknown("unknown-name", "subject type", v, names, node.pos) for v in node.values if v not in names]
+            elif isinstance(node, m.ConductAny):
+                out += [_unknown("unknown-name", "conduct tag", v, vocab.conduct, node.pos) for v in node.values if v not in vocab.conduct]
+            elif isinstance(node, m.BasisIn):
+                names = vocab.names("basis_types")
+                out += [_unknown("unknown-name", "basis type", v, names, node.pos) for v in node.values if v not in names]
+            elif isinstance(node, m.Present):
+                if node.path not in vocab.facts and node.path not in FIELD_PATHS:
+                    out.append(_unknown("unknown-name", "fact or field", node.path, [*vocab.facts, *FIELD_PATHS], node.pos))
+            elif isinstance(node, m.FactTest):
+                out += _check_fact_test(node, vocab)
+        for conclusion in rule.then:
+            for key in ("from", "start"):
+                for p in conclusion.fields.get(key) or ():
+                    out += _check_date_fact(p, vocab, conclusion.pos)
+            for key in ("earliest", "until"):
+                expr = conclusion.fields.get(key)
+                for p in (expr.paths if expr else ()):
+                    out += _check_date_fact(p, vocab, conclusion.pos)
+    return out
+
+
+def _check_date_fact(path: str, vocab: Vocabulary, pos) -> list[Diagnostic]:
+    if not path.startswith("facts."):
+        return []
+    name = path[len("facts."):]
+    term = vocab.facts.get(name)
+    if term is None:
+        return [_unknown("unknown-name", "fact", name, vocab.facts, pos)]
+    if term.type != "date":
+        return [Diagnostic("bad-date-path", f"fact `{name}` is a {term.type}, not a date", pos)]
+    return []
+
+
+def _check_fact_test(node: m.FactTest, vocab: Vocabulary) -> list[Diagnostic]:
+    term = vocab.facts.get(node.name)
+    if term is None:
+        return [_unknown("unknown-name", "fact", node.name, vocab.facts, node.pos)]
+    t, op, val = term.type, node.op, node.value
+    if op == "is_true" and t != "bool":
+        return [Diagnostic("fact-type", f"`fact: {node.name}` tests a true/false fact, but `{node.name}` is {t}", node.pos,
+                           f"write `fact: {{{node.name}: <value>}}`")]
+    if op == "any_of" and t != "list":
+        return [Diagnostic("fact-type", f"`any_of` is for list facts; `{node.name}` is {t}", node.pos)]
+    if t == "list" and op != "any_of":
+        return [Diagnostic("fact-type", f"`{node.name}` is a list: test it with `any_of: [...]`", node.pos)]
+    if op in ("gt", "gte", "lt", "lte") and t not in ("int", "date"):
+        return [Diagnostic("fact-type", f"`{op}` compares numbers or dates; `{node.name}` is {t}", node.pos)]
+    values = val if op in ("in", "any_of") else (val,) if op != "is_true" else ()
+    out = []
+    for v in values:
+        if t == "bool" and not isinstance(v, bool):
+            out.append(Diagnostic("fact-type", f"`{node.name}` is true/false, not `{v}`", node.pos))
+        elif t == "int" and (isinstance(v, bool) or not isinstance(v, int)):
+            out.append(Diagnostic("fact-type", f"`{node.name}` is a whole number, not `{v}`", node.pos))
+        elif t in ("enum", "list") and v not in term.values:
+            out.append(Diagnostic("unknown-name", f"`{v}` is not a value of `{node.name}`", node.pos,
+                                  " ".join(filter(None, [did_you_mean(v, term.values), allowed(term.values)]))))
+        elif t == "date":
+            try:
+                __import__("datetime").date.fromisoformat(str(v))
+            except ValueError:
+                out.append(Diagnostic("bad-date", f"`{v}` is not a date YYYY-MM-DD", node.pos))
+    return out
+
+
+def check_citations(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """Every citation must name a provision the held text contains (not trusted: looked up)."""
+    out = []
+    for rule in pack.rules:
+        positions = iter(rule.cite_positions)
+        for cite in [*rule.cites, *(c for con in rule.then for c in con.cites)]:
+            pos = next(positions, rule.pos)
+            doc = pack.documents.get(cite.document)
+            if doc is None:
+                out.append(_unknown("unresolved-citation", "document", cite.document, pack.documents, pos))
+                continue
+            if doc.law is None:
+                continue
+            found = resolve(doc.law, cite)
+            if isinstance(found, str):
+                out.append(Diagnostic("unresolved-citation", found, pos))
+        for con in rule.then:
+            if con.kind in ("sanction", "incentive", "procedure_step") and not con.fields.get("title_zh"):
+                cites = con.cites or rule.cites
+                if not any(c.item is not None or c.paragraph is not None for c in cites):
+                    out.append(Diagnostic("missing-title", f"{con.kind} `{con.fields.get('id')}` has no `title_zh` and no "
+                                          "paragraph or item citation to take its words from", con.pos))
+    return out
+
+
+def check_references(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """`rule:` leaves and `overrides` name existing rules; no rule depends on itself (no cycles)."""
+    ids = {r.id for r in pack.rules}
+    version_ids = {v.id for v in pack.versions}
+    out = []
+    for rule in pack.rules:
+        for node in walk(rule.when):
+            if isinstance(node, m.RuleRef) and node.rule not in ids:
+                out.append(_unknown("unknown-rule", "rule", node.rule, ids, node.pos))
+        for target in rule.overrides:
+            if target not in ids:
+                out.append(_unknown("unknown-rule", "rule in `overrides`", target, ids, rule.pos))
+            elif target == rule.id:
+                out.append(Diagnostic("cycle", f"rule `{rule.id}` overrides itself", rule.pos))
+        for v in rule.versions or []:
+            if v not in version_ids:
+                out.append(_unknown("unknown-name", "version", v, version_ids, rule.pos))
+    graph = dependency_graph(pack)
+    cycle = find_cycle(graph)
+    if cycle:
+        first = pack.rule(cycle[0])
+        out.append(Diagnostic("cycle", "rules depend on each other in a circle: " + " -> ".join(cycle),
+                              first.pos if first else pack.pos))
+    return out
+
+
+def dependency_graph(pack: m.Pack) -> dict[str, list[str]]:
+    """rule id -> the rules that must be decided before it (read by it, or overriding it)."""
+    graph = {r.id: list(rule_dependencies(r)) for r in pack.rules}
+    for rule in pack.rules:
+        for target in rule.overrides:
+            if target in graph and target != rule.id:
+                graph[target].append(rule.id)
+    return graph
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for dep in graph.get(node, []):
+            if dep not in graph:
+                continue
+            if state.get(dep) == 1:
+                return stack[stack.index(dep):] + [dep]
+            if state.get(dep) is None:
+                found = visit(dep)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in graph:
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def check_versions(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    out = []
+    ids = set()
+    for v in pack.versions:
+        if v.id in ids:
+            out.append(Diagnostic("duplicate-id", f"version `{v.id}` is declared twice", v.pos))
+        ids.add(v.id)
+        if v.adopted_on and v.effective_from and v.adopted_on > v.effective_from:
+            out.append(Diagnostic("bad-date", f"version `{v.id}` comes into force ({v.effective_from}) before it was "
+                                  f"adopted ({v.adopted_on})", v.pos))
+        if v.effective_from and v.effective_to and v.effective_to < v.effective_from:
+            out.append(Diagnostic("bad-date", f"version `{v.id}` ends before it starts", v.pos))
+        if v.text_held and not v.documents:
+            out.append(Diagnostic("missing-key", f"version `{v.id}` says its text is held but names no document", v.pos))
+        if v.status != "draft" and v.text_held and v.effective_from is None:
+            out.append(Diagnostic("missing-key", f"{v.status} version `{v.id}` needs `effective_from`", v.pos))
+    if not any(v.text_held for v in pack.versions):
+        out.append(Diagnostic("no-text", "no version of this pack holds its text: nothing can be evaluated", pack.pos))
+    return out
+
+
+def check_ledger(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """Every article of every held document is accounted for, once; `encoded` articles are cited by a rule."""
+    out = []
+    cited: dict[tuple[str, int], list[str]] = {}
+    for rule in pack.rules:
+        for cite in rule.all_cites():
+            cited.setdefault((cite.document, cite.article), []).append(rule.id)
+    entries: dict[tuple[str, int], m.LedgerEntry] = {}
+    for entry in pack.ledger:
+        key = (entry.document, entry.article)
+        if key in entries:
+            out.append(Diagnostic("ledger-duplicate", f"article {entry.article} of `{entry.document}` is listed twice",
+                                  entry.pos, f"first at {entries[key].pos}"))
+            continue
+        entries[key] = entry
+        doc = pack.documents.get(entry.document)
+        if doc and doc.law and entry.article not in doc.law.articles:
+            out.append(Diagnostic("ledger-unknown-article", f"article {entry.article} is not in the held text of `{entry.document}`", entry.pos))
+        if entry.status == "encoded" and key not in cited:
+            out.append(Diagnostic("ledger-not-encoded", f"ledger says article {entry.article} of `{entry.document}` is "
+                                  "encoded, but no rule cites it", entry.pos))
+        if entry.status != "encoded" and key in cited:
+            out.append(Diagnostic("ledger-status", f"article {entry.article} of `{entry.document}` is marked {entry.status} "
+                                  f"but rules cite it: {', '.join(sorted(set(cited[key]))[:4])}", entry.pos,
+                                  "mark it `encoded`"))
+    for doc in pack.documents.values():
+        if doc.law is None:
+            continue
+        missing = [n for n in sorted(doc.law.articles) if (doc.id, n) not in entries]
+        for run in _runs(missing):
+            label = f"{run[0]}" if run[0] == run[-1] else f"{run[0]}-{run[-1]}"
+            out.append(Diagnostic("ledger-gap", f"article(s) {label} of `{doc.id}` are not accounted for in ledger.yaml",
+                                  m.Position(str(pack.directory / "ledger.yaml")),
+                                  "mark each encoded, declaratory (with a note) or out_of_scope (with a reason)"))
+    return out
+
+
+def _runs(numbers: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and runs[-1][-1] == n - 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return runs
+
+
+CHECKS = (check_rule_ids, check_versions, check_vocabulary, check_citations, check_references, check_ledger)
+
+
+@dataclass
+class LedgerSummary:
+    articles: int = 0
+    encoded: int = 0
+    declaratory: int = 0
+    out_of_scope: int = 0
+    gaps: int = 0
+    unresolved_citations: int = 0
+
+
+@dataclass
+class ValidationReport:
+    pack: m.Pack
+    errors: list[Diagnostic] = field(default_factory=list)
+    summary: LedgerSummary = field(default_factory=LedgerSummary)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationReport:
+    vocab = vocab or default_vocabulary()
+    errors: list[Diagnostic] = []
+    for check in CHECKS:
+        errors += check(pack, vocab)
+    errors.sort(key=Diagnostic.sort_key)
+    summary = LedgerSummary(
+        articles=sum(len(d.law.articles) for d in pack.documents.values() if d.law),
+        encoded=sum(1 for e in pack.ledger if e.status == "encoded"),
+        declaratory=sum(1 for e in pack.ledger if e.status == "declaratory"),
+        out_of_scope=sum(1 for e in pack.ledger if e.status == "out_of_scope"),
+        gaps=sum(1 for e in errors if e.code == "ledger-gap"),
+        unresolved_citations=sum(1 for e in errors if e.code == "unresolved-citation"))
+    return ValidationReport(pack, errors, summary)
