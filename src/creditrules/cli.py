@@ -1,0 +1,286 @@
+"""The `creditrules` command (CONTRACT.md section 1). Exit codes: 0 done; 1 input, pack or test invalid; 2 usage.
+
+Errors go to stderr as `file:line:col: error code: message (hint)`, with the offending line and a caret; a
+traceback never reaches a user for bad input.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.console import Console
+
+from . import api
+from .errors import CreditRulesError, Diagnostic
+from .packs import compiled_pack, pack_dirs
+from .vocabulary import SECTIONS, default_vocabulary
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Evaluate credit events against Chinese social-credit regulations encoded as policy packs.")
+out = Console(soft_wrap=True, highlight=False)
+if not out.is_terminal:
+    out = Console(soft_wrap=True, highlight=False, width=200)   # pipes and files: do not crop the law's words
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+class Fmt(str, Enum):
+    json = "json"
+    text = "text"
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+class EvaluatorName(str, Enum):
+    reference = "reference"
+    durable = "durable"
+
+
+def _source_line(d: Diagnostic) -> str | None:
+    try:
+        lines = Path(d.position.file).read_text(encoding="utf-8").splitlines()
+        return lines[d.position.line - 1] if 0 < d.position.line <= len(lines) else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def report(diagnostics: list[Diagnostic], limit: int = 50) -> None:
+    for d in diagnostics[:limit]:
+        err.print(str(d), markup=False)
+        line = _source_line(d)
+        if line is not None and d.position.column:
+            err.print(f"    {line}", markup=False)
+            err.print("    " + " " * _display_width(line[: d.position.column - 1]) + "^", markup=False)
+    if len(diagnostics) > limit:
+        err.print(f"... and {len(diagnostics) - limit} more", markup=False)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _guard(fn):
+    """Bad input -> plain diagnostics and exit 1; never a traceback."""
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except CreditRulesError as exc:
+            report(exc.diagnostics)
+            raise typer.Exit(1)
+        except KeyError as exc:
+            err.print(f"error: {exc.args[0]}", markup=False)
+            raise typer.Exit(1)
+    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+    import functools
+    return functools.wraps(fn)(wrapper)
+
+
+def _summary_text(det) -> str:
+    lines = [f"{det.event_id}: {det.pack.id} {det.pack.version} ({det.pack.status})",
+             f"  dishonesty: {det.dishonesty.level}",
+             f"  severe list: eligible={det.severe_list.eligible} criteria={', '.join(det.severe_list.criteria) or '-'}",
+             f"  sanctions: {', '.join(s.id for s in det.sanctions) or '-'}",
+             f"  incentives: {', '.join(i.id for i in det.incentives) or '-'}",
+             f"  publication: {det.publication.disclosure} {det.publication.start} -> {det.publication.max_end}",
+             f"  repair: eligible={det.repair.eligible} earliest={det.repair.earliest}",
+             *(f"  deadline {d.id}: {d.due}" for d in det.deadlines),
+             *(f"  decision {d.id}: {d.value}" + (f" until {d.until}" if d.until else "") for d in det.decisions)]
+    if det.missing_facts:
+        lines.append(f"  missing facts: {', '.join(det.missing_facts)}")
+    lines += [f"  warning: {w}" for w in det.warnings]
+    return "\n".join(lines)
+
+
+@app.command()
+@_guard
+def evaluate(event_file: Path = typer.Argument(..., help="one event (YAML/JSON) or many (JSONL, one per line)"),
+             jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a pack folder"),
+             as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+             fmt: Fmt = typer.Option(Fmt.json, "--format"),
+             evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator")):
+    """Evaluate one event, or a JSONL batch (a bad line is reported; every good line is still evaluated)."""
+    if event_file.suffix.lower() == ".jsonl":
+        if not event_file.is_file():
+            api.read_event(event_file)      # raises the file-missing error
+        records, bad = api.read_jsonl(event_file)
+        items = api.evaluate_many([r for _, r in records], jurisdiction, as_of, evaluator=evaluator.value, where=str(event_file))
+        linenos = [n for n, _ in records]
+        failed = False
+        for item in items:
+            lineno = linenos[item.index]
+            if item.error is not None:
+                failed = True
+                for d in item.error.diagnostics:
+                    path = d.message
+                    err.print(f"{event_file}:{lineno}: error {d.code}: {path}" + (f" ({d.hint})" if d.hint else ""), markup=False)
+                continue
+            det = item.determination
+            if fmt is Fmt.json:
+                out.print(json.dumps({"line": lineno, "determination": det.to_json()}, ensure_ascii=False), markup=False)
+            else:
+                out.print(f"line {lineno}: " + _summary_text(det), markup=False)
+        for item in bad:
+            failed = True
+            report(item.error.diagnostics)
+        raise typer.Exit(1 if failed else 0)
+    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value)
+    if fmt is Fmt.json:
+        out.print(json.dumps(det.to_json(), ensure_ascii=False, indent=2), markup=False)
+    else:
+        out.print(_summary_text(det), markup=False)
+
+
+@app.command()
+@_guard
+def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)"),
+            jurisdiction: str = typer.Option(..., "--jurisdiction", "-j"),
+            as_of: Optional[str] = typer.Option(None, "--as-of"),
+            sanction: Optional[str] = typer.Option(None, "--sanction", help="explain only this sanction"),
+            why_not: Optional[str] = typer.Option(None, "--why-not", help="why a sanction/incentive/decision/rule does not apply"),
+            lang: Lang = typer.Option(Lang.zh, "--lang")):
+    """Why: every conclusion with the rule, the article's own words and the facts behind it."""
+    from .explain import explanation_tree, why_not_tree
+    det = api.evaluate(event_file, jurisdiction, as_of)
+    compiled = compiled_pack(jurisdiction)
+    if why_not:
+        out.print(why_not_tree(det, compiled, why_not, lang.value))
+        return
+    if sanction and sanction not in {s.id for s in det.sanctions}:
+        from .explain import known_outcome_ids
+        if sanction not in known_outcome_ids(compiled):
+            raise KeyError(f"no sanction `{sanction}` in pack {compiled.pack.id}")
+        out.print(f"sanction {sanction} does not apply to {det.event_id}; run with --why-not {sanction} to see why", markup=False)
+        return
+    out.print(explanation_tree(det, compiled, lang.value, sanction))
+
+
+@app.command()
+def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)")):
+    """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger."""
+    from .load import load_pack_dir
+    from .validate import validate_pack
+    failed = False
+    for directory in packs or pack_dirs():
+        try:
+            pack = load_pack_dir(directory)
+            vocab = default_vocabulary()
+        except CreditRulesError as exc:
+            report(exc.diagnostics)
+            err.print(f"{directory}: invalid ({len(exc.diagnostics)} errors)", markup=False)
+            failed = True
+            continue
+        result = validate_pack(pack, vocab)
+        s = result.summary
+        if result.errors:
+            report(result.errors)
+            failed = True
+        out.print(f"{pack.id}: {'ok' if result.ok else 'INVALID'} — {len(pack.rules)} rules, {len(pack.tests)} test cases; "
+                  f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope; "
+                  f"{s.gaps} ledger gaps, {s.unresolved_citations} unresolved citations"
+                  + (f", {len(result.errors)} errors" if result.errors else ""), markup=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("test")
+def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)"),
+          evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator")):
+    """Run the YAML test cases shipped with each pack."""
+    from .testing import run_pack_tests
+    total = failed_count = 0
+    for directory in packs or pack_dirs():
+        try:
+            results = run_pack_tests(directory, evaluator.value)
+        except CreditRulesError as exc:
+            report(exc.diagnostics)
+            err.print(f"{directory}: pack invalid, tests not run", markup=False)
+            failed_count += 1
+            continue
+        bad = [r for r in results if not r.ok]
+        total += len(results)
+        failed_count += len(bad)
+        for r in bad:
+            err.print(f"FAIL {r.case.pos}: {r.case.name}", markup=False)
+            for line in r.failures:
+                err.print(f"    {line}", markup=False)
+        out.print(f"{directory}: {len(results) - len(bad)} passed, {len(bad)} failed", markup=False)
+    out.print(f"{total - failed_count} passed, {failed_count} failed", markup=False)
+    raise typer.Exit(1 if failed_count else 0)
+
+
+@app.command()
+def vocab(fmt: Fmt = typer.Option(Fmt.text, "--format")):
+    """Event kinds, conduct tags and facts, with zh labels and the articles (per pack) that read them."""
+    from .validate import walk
+    from . import model as m
+    v = default_vocabulary()
+    readers: dict[tuple[str, str], set[str]] = {}
+    for directory in pack_dirs():
+        try:
+            compiled = compiled_pack(directory)
+        except CreditRulesError:
+            continue
+        for rule in compiled.rules:
+            labels = {f"{compiled.pack.id} {rc.compact}" for rc in rule.cites}
+            for node in walk(rule.rule.when):
+                names = []
+                if isinstance(node, m.KindIn):
+                    names = [("kinds", x) for x in node.values]
+                elif isinstance(node, m.ConductAny):
+                    names = [("conduct", x) for x in node.values]
+                elif isinstance(node, m.FactTest):
+                    names = [("facts", node.name)]
+                for key in names:
+                    readers.setdefault(key, set()).update(labels)
+    data = {section: {name: {"zh": t.zh, "en": t.en, **({"type": t.type} if t.type else {}),
+                             **({"values": list(t.values)} if t.values else {}),
+                             "read_by": sorted(readers.get((section, name), set()))}
+                      for name, t in v.names(section).items()} for section in SECTIONS}
+    if fmt is Fmt.json:
+        out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
+        return
+    for section, entries in data.items():
+        out.print(f"[bold]{section}[/bold]")
+        for name, t in entries.items():
+            extra = f" ({t['type']}{': ' + ', '.join(t['values']) if t.get('values') and t['type'] == 'enum' else ''})" if "type" in t else ""
+            reads = f"  [dim]read by {', '.join(t['read_by'][:6])}{' ...' if len(t['read_by']) > 6 else ''}[/dim]" if t["read_by"] else ""
+            out.print(f"  {name}{extra} — {t['zh']} / {t['en']}{reads}")
+
+
+@app.command()
+@_guard
+def source(jurisdiction: str = typer.Argument(...), article: Optional[int] = typer.Argument(None),
+           document: Optional[str] = typer.Option(None, "--document")):
+    """Show the law text a pack holds, as the parser read it (articles, paragraphs, items)."""
+    from .lawtext import int_to_cn
+    from .load import load_pack_dir
+    from .packs import pack_dir
+    pack = load_pack_dir(pack_dir(jurisdiction))
+    doc = pack.documents[document or pack.default_document]
+    numbers = [article] if article else sorted(doc.law.articles)
+    for n in numbers:
+        a = doc.law.articles.get(n)
+        if a is None:
+            raise KeyError(f"article {n} is not in the held text of {doc.id} (1-{max(doc.law.articles)})")
+        out.print(f"[bold]第{int_to_cn(n)}{doc.law.article_word}[/bold]" + (f"【{a.title}】" if a.title else "") + f"  ({a.chapter or ''}; {doc.source.name}:{a.line})")
+        for p in a.paragraphs:
+            out.print(f"  {p.number}. {p.text}", markup=False)
+            for i in p.items:
+                out.print(f"     ({i.number}) {i.text}", markup=False)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
