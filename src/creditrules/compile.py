@@ -48,6 +48,7 @@ class ResolvedCite:
     compact: str
     label: str
     text: str
+    title: str | None = None
 
 
 @dataclass
@@ -276,7 +277,9 @@ def compile_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> CompiledPack:
             law = pack.documents[cite.document].law
             found = resolve(law, cite) if law else f"no text for `{cite.document}`"
             label, text = found if isinstance(found, tuple) else (cite.compact(pack.default_document), "")
-            resolved[cite] = ResolvedCite(cite, cite.compact(pack.default_document), label, text)
+            article = law.articles.get(cite.article) if law else None
+            resolved[cite] = ResolvedCite(cite, cite.compact(pack.default_document), label, text,
+                                          article.title if article else None)
     overridden_by: dict[str, list[int]] = {r.id: [] for r in ordered}
     for rule in ordered:
         for target in rule.overrides:

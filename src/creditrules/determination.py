@@ -17,6 +17,7 @@ class Citation(_Out):
     paragraph: Optional[int] = None
     item: Optional[int] = None
     label: str                  # 《河南省社會信用條例》第三十三條第一款第（二）項
+    title: Optional[str] = None  # the article's own title where the text has one (Jilin draft: 【立法目的】)
     text: str                   # the provision's own words, from the held source
 
 
@@ -68,6 +69,7 @@ class Publication(_Out):
     max_end: Optional[dt.date] = None
     extended_until_removal: bool = False
     after_end: Optional[Literal["archive", "delete", "stop_sharing"]] = None
+    computations: list[str] = Field(default_factory=list)    # how min_end / max_end were reached
     citations: list[Citation] = Field(default_factory=list)
 
 
@@ -76,6 +78,7 @@ class Repair(_Out):
     earliest: Optional[dt.date] = None
     not_repairable_reason: Optional[str] = None
     processing_working_days: Optional[int] = None
+    computation: Optional[str] = None                         # how `earliest` was reached
     citations: list[Citation] = Field(default_factory=list)
 
 

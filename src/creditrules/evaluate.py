@@ -173,7 +173,8 @@ def decide_all(compiled: CompiledPack, views: list[dict], versions: list[m.Versi
 
 def _citation(rc: ResolvedCite) -> Citation:
     c = rc.cite
-    return Citation(document=c.document, article=c.article, paragraph=c.paragraph, item=c.item, label=rc.label, text=rc.text)
+    return Citation(document=c.document, article=c.article, paragraph=c.paragraph, item=c.item, label=rc.label,
+                    title=rc.title, text=rc.text)
 
 
 class _Assembler:
@@ -273,7 +274,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     pending_levels: list[str] = []
     criteria: list[str] = []
     severe_cites: list[Citation] = []
-    eligible_true, eligible_unknown = False, False
+    eligible_true, eligible_unknown, eligible_deferred = False, False, False
     procedure: list[ProcedureStep] = []
     sanctions: dict[str, Sanction] = {}
     incentives: dict[str, Incentive] = {}
@@ -297,7 +298,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             for con in rule.rule.then:
                 if con.kind == "dishonesty":
                     pending_levels.append(con.fields["level"])
-                elif con.kind == "severe_list":
+                elif con.kind == "severe_list" and con.fields.get("value") == "eligible":
                     eligible_unknown = True
                 elif con.kind == "repair" and "eligible" in con.fields:
                     repair_unknown = True
@@ -314,7 +315,12 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                 criteria.append(rule.rule.id)
                 severe_cites += [c for c in cites if c not in severe_cites]
             elif k == "severe_list":
-                eligible_true = True
+                if con.fields.get("value") == "deferred":
+                    eligible_deferred = True
+                    a.warn(f"{_labels(cites)}: whether the subject belongs on the severe-dishonesty list is left to "
+                           "rules this pack does not hold, so severe_list.eligible is null")
+                else:
+                    eligible_true = True
                 severe_cites += [c for c in cites if c not in severe_cites]
             elif k == "procedure_step":
                 procedure.append(ProcedureStep(id=con.fields["id"], title_zh=rule.titles[rule.rule.then.index(con)], citations=cites))
@@ -340,9 +346,9 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             elif k in ("deadline", "decision"):
                 dated.append((rule, con))
             elif k == "warning":
-                a.warn(f"{con.fields['text']} ({'; '.join(c.label for c in cites)})")
+                a.warn(f"{con.fields['text']} ({_labels(cites)})")
             elif k == "deferral":
-                a.warn(f"{cites[0].label if cites else rule.rule.id}: {con.fields['what']} is deferred to "
+                a.warn(f"{_labels(cites) or rule.rule.id}: {con.fields['what']} is deferred to "
                        f"{con.fields['to']}; this pack does not fix it")
 
     # dishonesty level: the highest that holds, unless a higher one is still unknown
@@ -353,7 +359,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         level = "undetermined"
     else:
         level = top
-    eligible = True if eligible_true else (None if eligible_unknown else False)
+    eligible = True if eligible_true else (None if eligible_unknown or eligible_deferred else False)
 
     publication = _publication(a)
     a.dates["publication.start"] = publication.start
@@ -380,6 +386,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     if repair_eligible is None and repair_unknown:
         repair_eligible = None
     repair = Repair(eligible=repair_eligible, earliest=earliest.result if earliest else None,
+                    computation=earliest.describe() if earliest else None,
                     not_repairable_reason=repair_fields.get("not_repairable_reason"),
                     processing_working_days=repair_fields.get("processing_working_days"), citations=repair_cites)
 
@@ -398,6 +405,10 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     return det
 
 
+def _labels(cites: list[Citation]) -> str:
+    return "; ".join(c.label for c in cites)
+
+
 def _publication(a: _Assembler) -> Publication:
     f = a.publication
     if not f:
@@ -406,24 +417,29 @@ def _publication(a: _Assembler) -> Publication:
     if f.get("start"):
         start, _ = a.first_date(f["start"])
     ends: dict[str, dt.date | None] = {}
+    computations: list[str] = []
     for key in ("min", "max"):
         spec = f.get(key)
-        label = a.publication_cites[0].label if a.publication_cites else "publication"
+        label = _labels(a.publication_cites) or "publication"
         if isinstance(spec, m.Deferred):
             a.warn(f"{label}: the {'minimum' if key == 'min' else 'maximum'} publication period is deferred to "
                    f"{spec.to}; this pack does not fix it, so {key}_end is null")
             ends[key] = None
         elif isinstance(spec, m.Period) and start is not None:
-            ends[key] = a.add(start, spec).result
+            comp = a.add(start, spec)
+            ends[key] = comp.result
+            computations.append(f"{key}_end: {comp.describe()}")
         else:
             ends[key] = None
     extended = bool(f.get("extended_until_removal"))
     max_end = ends["max"]
     removed = a.event.facts.get("removed_from_list_on")
     if extended and max_end is not None and isinstance(removed, dt.date) and removed > max_end:
+        computations.append(f"max_end: still listed at {max_end}, extended to removal from the list on {removed}")
         max_end = removed
     return Publication(disclosure=f.get("disclosure"), start=start, min_end=ends["min"], max_end=max_end,
-                       extended_until_removal=extended, after_end=f.get("after_end"), citations=a.publication_cites)
+                       extended_until_removal=extended, after_end=f.get("after_end"), computations=computations,
+                       citations=a.publication_cites)
 
 
 def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,

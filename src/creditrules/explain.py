@@ -28,7 +28,8 @@ WORDS = {
 
 
 def _article(node: Tree, citation: Citation) -> None:
-    node.add(f"[bold]{escape(citation.label)}[/bold]：「{escape(citation.text)}」")
+    title = f"【{escape(citation.title)}】" if citation.title else ""
+    node.add(f"[bold]{escape(citation.label)}[/bold]{title}：「{escape(citation.text)}」")
 
 
 def _rule_node(parent: Tree, entry: TraceEntry | None, citations: list[Citation], w: dict) -> None:
@@ -88,12 +89,15 @@ def explanation_tree(det: Determination, compiled: CompiledPack, lang: str = "en
     if p.citations:
         node = root.add(f"[bold]{w['publication']}[/bold]: {p.disclosure}; start {p.start}; min_end {p.min_end}; "
                         f"max_end {p.max_end}; extended_until_removal {p.extended_until_removal}; after_end {p.after_end}")
+        for text in p.computations:
+            node.add(escape(text))
         for c in p.citations:
             _article(node, c)
     r = det.repair
     if r.citations:
         node = root.add(f"[bold]{w['repair']}[/bold]: eligible {r.eligible}; earliest {r.earliest}; "
                         f"processing {r.processing_working_days} working days"
+                        + (f" ({r.computation})" if r.computation else "")
                         + (f"; {r.not_repairable_reason}" if r.not_repairable_reason else ""))
         for c in r.citations:
             _article(node, c)
@@ -122,7 +126,7 @@ def explanation_tree(det: Determination, compiled: CompiledPack, lang: str = "en
 def _cit(det: Determination, rc) -> Citation:
     return next((c for c in det.citations if c.label == rc.label),
                 Citation(document=rc.cite.document, article=rc.cite.article, paragraph=rc.cite.paragraph,
-                         item=rc.cite.item, label=rc.label, text=rc.text))
+                         item=rc.cite.item, label=rc.label, title=rc.title, text=rc.text))
 
 
 def known_outcome_ids(compiled: CompiledPack) -> dict[str, list[str]]:

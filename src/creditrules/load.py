@@ -222,8 +222,10 @@ def read_conclusion(r: _Reader, value: Any, path: tuple, cites: list[Cite], read
         if arg is not True:
             r.error("bad-value", "`severe_criterion` takes `true` (the rule id names the criterion)", sub)
     elif kind == "severe_list":
-        if arg != "eligible":
-            r.error("bad-value", "`severe_list` takes `eligible`", sub)
+        if arg not in ("eligible", "deferred"):
+            r.error("bad-value", "`severe_list` takes `eligible`, or `deferred` where the text leaves the criteria to "
+                    "other rules (eligible then stays null)", sub)
+        fields["value"] = arg
     elif kind == "warning":
         fields["text"] = r.text(arg, sub, "`warning`") or ""
     else:

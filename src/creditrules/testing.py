@@ -111,8 +111,8 @@ def check_expectation(det: dict, path: str, expected: Any, default_document: str
 def run_case(case: m.TestCase, pack_dir, evaluator: str = DEFAULT_EVALUATOR) -> CaseResult:
     compiled = compiled_pack(pack_dir)
     try:
-        event = parse_event(case.event, compiled.vocab, case.event_doc) if case.event_doc is None else \
-            parse_event(case.event, compiled.vocab, _SubDoc(case.event_doc, case.event_path))
+        doc = _SubDoc(case.event_doc, case.event_path) if case.event_doc is not None else None
+        event = parse_event(case.event, compiled.vocab, doc)
     except CreditRulesError as exc:
         return CaseResult(case, False, [f"the event is invalid: {d}" for d in exc.diagnostics])
     as_of = case.as_of or dt.date.today()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import model as m
 from .errors import Diagnostic, allowed, did_you_mean
 from .lawtext import resolve
+from .load import display_path
 from .vocabulary import Vocabulary, default_vocabulary
 
 FIELD_PATHS = ("basis", "basis.number", "basis.decided_on", "basis.effective_on", "occurred_on", "conduct",
@@ -263,7 +264,7 @@ def check_ledger(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
         for run in _runs(missing):
             label = f"{run[0]}" if run[0] == run[-1] else f"{run[0]}-{run[-1]}"
             out.append(Diagnostic("ledger-gap", f"article(s) {label} of `{doc.id}` are not accounted for in ledger.yaml",
-                                  m.Position(str(pack.directory / "ledger.yaml")),
+                                  m.Position(display_path(pack.directory / "ledger.yaml")),
                                   "mark each encoded, declaratory (with a note) or out_of_scope (with a reason)"))
     return out
 
@@ -276,6 +277,11 @@ def _runs(numbers: list[int]) -> list[list[int]]:
         else:
             runs.append([n])
     return runs
+
+
+def _ledger_gap_count(pack: m.Pack) -> int:
+    listed = {(e.document, e.article) for e in pack.ledger}
+    return sum(1 for d in pack.documents.values() if d.law for n in d.law.articles if (d.id, n) not in listed)
 
 
 CHECKS = (check_rule_ids, check_versions, check_vocabulary, check_citations, check_references, check_ledger)
@@ -313,6 +319,6 @@ def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationRe
         encoded=sum(1 for e in pack.ledger if e.status == "encoded"),
         declaratory=sum(1 for e in pack.ledger if e.status == "declaratory"),
         out_of_scope=sum(1 for e in pack.ledger if e.status == "out_of_scope"),
-        gaps=sum(1 for e in errors if e.code == "ledger-gap"),
+        gaps=_ledger_gap_count(pack),
         unresolved_citations=sum(1 for e in errors if e.code == "unresolved-citation"))
     return ValidationReport(pack, errors, summary)
