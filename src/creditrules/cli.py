@@ -16,6 +16,7 @@ from rich.console import Console
 
 from . import api
 from .errors import CreditRulesError, Diagnostic
+from .load import display_path
 from .packs import compiled_pack, pack_dirs
 from .vocabulary import SECTIONS, default_vocabulary
 
@@ -209,7 +210,7 @@ def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders 
             err.print(f"FAIL {r.case.pos}: {r.case.name}", markup=False)
             for line in r.failures:
                 err.print(f"    {line}", markup=False)
-        out.print(f"{directory}: {len(results) - len(bad)} passed, {len(bad)} failed", markup=False)
+        out.print(f"{display_path(Path(directory))}: {len(results) - len(bad)} passed, {len(bad)} failed", markup=False)
     out.print(f"{total - failed_count} passed, {failed_count} failed", markup=False)
     raise typer.Exit(1 if failed_count else 0)
 

@@ -47,12 +47,17 @@ class SevereList(_Out):
     citations: list[Citation] = Field(default_factory=list)
 
 
+class Person(_Out):
+    role: str
+    name: Optional[str] = None
+
+
 class Sanction(_Out):
     id: str
     tier: Literal["general", "severe"]
     target: Literal["subject", "responsible_person"]
     title_zh: str
-    persons: list[str] = Field(default_factory=list)   # responsible persons named in the event, for that target
+    persons: list[Person] = Field(default_factory=list)   # responsible persons named in the event, for that target
     citations: list[Citation] = Field(default_factory=list)
 
 

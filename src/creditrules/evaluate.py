@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from . import model as m
 from .backends import Evaluator, get_evaluator
 from .compile import CompiledPack, CompiledRule, ResolvedCite, Truth, fact_key, member_key, outcome_key, present_key
-from .determination import (Citation, Deadline, Decision, Determination, Dishonesty, Incentive, PackInfo,
+from .determination import (Citation, Deadline, Decision, Determination, Dishonesty, Incentive, PackInfo, Person,
                             ProcedureStep, Publication, Repair, Sanction, SevereList, TraceEntry)
 from .event import CreditEvent
 from .explain_condition import describe
@@ -98,8 +98,10 @@ FIELD_PRESENCE = {
 
 
 def age_on(birth: dt.date, day: dt.date) -> int:
-    """Whole years of age on `day` (one is 18 from the 18th birthday on)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    """周岁 on `day`: a year of age is complete from the day after the birthday (法释〔2006〕1号 第二条; the
+    first day is not counted, CONTRACT.md section 5). On the 18th birthday one is still 未满十八周岁; born on
+    29 February, the anniversary in a common year is 28 February."""
+    return max(0, day.year - birth.year - ((day.month, day.day) <= (birth.month, birth.day)))
 
 
 def build_view(event: CreditEvent, compiled: CompiledPack) -> dict:
@@ -124,8 +126,9 @@ def build_view(event: CreditEvent, compiled: CompiledPack) -> dict:
     for path, test in FIELD_PRESENCE.items():
         if test(event):
             view[present_key(path)] = True
-    if event.subject.birth_date is not None and event.event_date is not None:
-        view["age"] = age_on(event.subject.birth_date, event.event_date)
+    conduct_day = event.occurred_on or event.event_date          # age at the conduct, else at the decision
+    if event.subject.birth_date is not None and conduct_day is not None:
+        view["age"] = age_on(event.subject.birth_date, conduct_day)
     return view
 
 
@@ -185,27 +188,36 @@ class _Assembler:
         self.event = event
         self.calendar = calendar
         self.citations: dict[Any, Citation] = {}
-        self.warnings: list[str] = []
+        self._warning_sources: dict[str, list[str]] = {}
         self.missing: set[str] = set()
         self.publication: dict[str, Any] = {}
         self.publication_cites: list[Citation] = []
         self.dates: dict[str, dt.date | None] = {}
 
     def cites(self, rule: CompiledRule, conclusion: m.Conclusion | None = None) -> list[Citation]:
-        chosen = [self.compiled.resolved(c) for c in (conclusion.cites if conclusion and conclusion.cites else rule.rule.cites)]
-        if conclusion is not None and conclusion.cites:
-            chosen = [*chosen, *(self.compiled.resolved(c) for c in rule.rule.cites)]
-        out = []
-        for rc in chosen:
-            if rc.cite not in self.citations:
-                self.citations[rc.cite] = _citation(rc)
-            if self.citations[rc.cite] not in out:
-                out.append(self.citations[rc.cite])
+        """The conclusion's own citations if it has any (more precise), else the rule's; all enter `citations`."""
+        own = conclusion.cites if conclusion is not None and conclusion.cites else rule.rule.cites
+        for c in [*own, *rule.rule.cites]:
+            if c not in self.citations:
+                self.citations[c] = _citation(self.compiled.resolved(c))
+            document = self.compiled.pack.documents.get(c.document)
+            if document is not None and document.status == "draft":
+                self.warn(f"drawn from a draft (征求意见稿/草案), not law in force: 《{document.title_zh}》")
+        out: list[Citation] = []
+        for c in own:
+            if self.citations[c] not in out:
+                out.append(self.citations[c])
         return out
 
-    def warn(self, text: str) -> None:
-        if text not in self.warnings:
-            self.warnings.append(text)
+    def warn(self, text: str, source: str | None = None) -> None:
+        """One warning per text; the provisions that gave it are listed once, together."""
+        sources = self._warning_sources.setdefault(text, [])
+        if source and source not in sources:
+            sources.append(source)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{text} ({'; '.join(src)})" if src else text for text, src in self._warning_sources.items()]
 
     # dates
     def date_of(self, path: str) -> dt.date | None:
@@ -283,7 +295,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     repair_unknown = False
     dated: list[tuple[CompiledRule, m.Conclusion]] = []     # deadlines, decisions, repair: after publication
     dishonesty_cites: list[Citation] = []
-    persons = [p.name or p.role for p in (event.subject.responsible_persons or [])]
+    persons = [Person(role=p.role, name=p.name) for p in (event.subject.responsible_persons or [])]
 
     for rule in compiled.rules:
         idx = rule.index
@@ -317,8 +329,9 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             elif k == "severe_list":
                 if con.fields.get("value") == "deferred":
                     eligible_deferred = True
-                    a.warn(f"{_labels(cites)}: whether the subject belongs on the severe-dishonesty list is left to "
-                           "rules this pack does not hold, so severe_list.eligible is null")
+                    if not any(other.kind == "deferral" for other in rule.rule.then):
+                        a.warn(f"{_labels(cites)}: whether the subject belongs on the severe-dishonesty list is left "
+                               "to rules this pack does not hold, so severe_list.eligible is null")
                 else:
                     eligible_true = True
                 severe_cites += [c for c in cites if c not in severe_cites]
@@ -346,7 +359,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             elif k in ("deadline", "decision"):
                 dated.append((rule, con))
             elif k == "warning":
-                a.warn(f"{con.fields['text']} ({_labels(cites)})")
+                a.warn(con.fields["text"], _labels(cites))
             elif k == "deferral":
                 a.warn(f"{_labels(cites) or rule.rule.id}: {con.fields['what']} is deferred to "
                        f"{con.fields['to']}; this pack does not fix it")
@@ -378,7 +391,8 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                                       citations=cites))
         else:
             comp = a.date_expr(f["until"]) if f.get("until") else None
-            decisions.append(Decision(id=f["id"], value=f.get("value"), until=comp.result if comp else None,
+            value = [p.model_dump() for p in persons] if f.get("value") == "$responsible_persons" else f.get("value")
+            decisions.append(Decision(id=f["id"], value=value, until=comp.result if comp else None,
                                       computation=comp.describe() if comp else None, citations=cites))
 
     earliest = a.date_expr(repair_fields["earliest"]) if repair_fields.get("earliest") else None

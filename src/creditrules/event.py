@@ -146,6 +146,7 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     if not isinstance(data, dict):
         raise InputError([Diagnostic("bad-event", f"an event must be a mapping of fields, got `{type(data).__name__}`", pos(()))])
     diagnostics: list[Diagnostic] = []
+    event = None
     try:
         event = CreditEvent.model_validate(data)
     except ValidationError as exc:
@@ -157,24 +158,29 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
                 parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
                 hint = did_you_mean(loc[-1], _EVENT_FIELDS.get(parent, _EVENT_FIELDS[""]))
             diagnostics.append(Diagnostic(code, message, pos(loc), hint))
-        raise InputError(diagnostics) from None
 
-    def check_name(value: str, section: str, path: tuple, label: str):
+    def check_name(value, section: str, path: tuple, label: str):
         names = vocab.names(section)
-        if value not in names:
+        if isinstance(value, str) and value not in names:
             hint = " ".join(filter(None, [did_you_mean(value, names), allowed(names)]))
             diagnostics.append(Diagnostic("unknown-name", f"unknown {label} `{value}` in `{'.'.join(map(str, path))}`", pos(path), hint))
 
-    check_name(event.kind, "kinds", ("kind",), "event kind")
-    check_name(event.subject.type, "subject_types", ("subject", "type"), "subject type")
-    for i, person in enumerate(event.subject.responsible_persons or []):
-        check_name(person.role, "responsible_roles", ("subject", "responsible_persons", i, "role"), "responsible-person role")
-    if event.basis is not None:
-        check_name(event.basis.type, "basis_types", ("basis", "type"), "basis type")
-    for i, tag in enumerate(event.conduct or []):
+    # names are checked on the raw data, so they are reported even when the shape has errors too
+    subject = data.get("subject") if isinstance(data.get("subject"), dict) else {}
+    basis = data.get("basis") if isinstance(data.get("basis"), dict) else {}
+    check_name(data.get("kind"), "kinds", ("kind",), "event kind")
+    check_name(subject.get("type"), "subject_types", ("subject", "type"), "subject type")
+    persons = subject.get("responsible_persons")
+    for i, person in enumerate(persons if isinstance(persons, list) else []):
+        if isinstance(person, dict):
+            check_name(person.get("role"), "responsible_roles", ("subject", "responsible_persons", i, "role"), "responsible-person role")
+    check_name(basis.get("type"), "basis_types", ("basis", "type"), "basis type")
+    conduct = data.get("conduct")
+    for i, tag in enumerate(conduct if isinstance(conduct, list) else []):
         check_name(tag, "conduct", ("conduct", i), "conduct tag")
     facts: dict[str, Any] = {}
-    for name, value in event.facts.items():
+    raw_facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
+    for name, value in raw_facts.items():
         if name not in vocab.facts:
             hint = " ".join(filter(None, [did_you_mean(name, vocab.facts), "see `creditrules vocab`"]))
             diagnostics.append(Diagnostic("unknown-name", f"unknown fact `{name}` in `facts`", pos(("facts", name)), hint))

@@ -77,7 +77,7 @@ def explanation_tree(det: Determination, compiled: CompiledPack, lang: str = "en
         for x in sanctions:
             label = f"[green]{x.id}[/green] {escape(f'[{x.tier}, {x.target}]')} {escape(x.title_zh)}"
             if x.persons:
-                label += f" — {w['persons']}: {', '.join(x.persons)}"
+                label += f" — {w['persons']}: " + escape(", ".join(f"{p.name or '?'} ({p.role})" for p in x.persons))
             _rule_node(node.add(label), _trace_for(det, compiled, "sanction", x.id), x.citations, w)
     if sanction is not None:
         return root

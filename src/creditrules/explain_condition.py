@@ -76,10 +76,10 @@ def describe(c: m.Condition, view: dict, compiled) -> tuple[bool | None, str, li
         return value, f"{c.rule} {word}", []
     if isinstance(c, m.AgeAtEvent):
         if "age" not in view:
-            return None, "age at the event unknown (needs subject.birth_date and an event date)", ["subject.birth_date"]
+            return None, "age at the conduct unknown (needs subject.birth_date and occurred_on or a decision date)", ["subject.birth_date"]
         ok = {"eq": view["age"] == c.value, "ne": view["age"] != c.value, "gt": view["age"] > c.value,
               "gte": view["age"] >= c.value, "lt": view["age"] < c.value, "lte": view["age"] <= c.value}[c.op]
-        return ok, f"age at the event is {view['age']} ({'' if ok else 'not '}{_OP_WORDS[c.op]} {c.value})", []
+        return ok, f"age (周岁) at the conduct is {view['age']} ({'' if ok else 'not '}{_OP_WORDS[c.op]} {c.value})", []
     if isinstance(c, m.FactTest):
         key = fact_key(c.name)
         term = compiled.vocab.facts.get(c.name)

@@ -47,6 +47,7 @@ def int_to_cn(n: int) -> str:
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]")
 _PAGE_MARK = re.compile(r"^[\s\-－—–]*\d+[\s\-－—–]*$")
 _ARTICLE = re.compile(rf"^第([{NUMERAL}]+)[條条]\s*(?:【([^】]*)】)?\s*(.*)$")
+_TRAILER = re.compile(r"^(抄送|主送|印发|\S*办公厅$|\S*办公室$|\d{4}年\d{1,2}月\d{1,2}日印发)")  # a circular's closing lines
 _CHAPTER = re.compile(rf"^第([{NUMERAL}]+)章\s*(.*)$")
 _ITEM = re.compile(rf"^[（(]([{NUMERAL}]+)[)）]\s*(.*)$")
 
@@ -103,6 +104,7 @@ def parse_law_text(text: str, document: str, title: str) -> LawText:
     """Split a regulation's text into articles, paragraphs and items (see docs/pack-format.md section 2)."""
     articles: dict[int, Article] = {}
     preamble: list[str] = []
+    trailer: list[str] = []          # 抄送/印发 lines after the last article: not law
     chapter: str | None = None
     current: Article | None = None
     for lineno, raw in enumerate(text.splitlines(), start=1):
@@ -122,6 +124,12 @@ def parse_law_text(text: str, document: str, title: str) -> LawText:
             continue
         if current is None:
             preamble.append(line)
+            continue
+        if _TRAILER.match(line):
+            trailer.append(line)
+            continue
+        if trailer:
+            trailer.append(line)
             continue
         m = _ITEM.match(line)
         if m and current.paragraphs:

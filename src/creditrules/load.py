@@ -366,7 +366,9 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
         node = r.mapping(raw, path, "a document")
         if node is None:
             continue
-        r.keys(node, path, ("id", "title_zh", "title_en", "source", "articles_published", "note"), ("id", "title_zh", "source"))
+        r.keys(node, path, ("id", "title_zh", "title_en", "source", "articles_published", "status", "note"), ("id", "title_zh", "source"))
+        if node.get("status") is not None and node.get("status") not in STATUSES:
+            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}", path + ("status",), did_you_mean(node.get("status"), STATUSES))
         doc_id = r.text(node.get("id"), path + ("id",), "`id`") or f"doc{i}"
         if doc_id in documents:
             r.error("duplicate-id", f"document `{doc_id}` is declared twice", path + ("id",))
@@ -384,7 +386,7 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
         if articles_published is not None:
             articles_published = r.integer(articles_published, path + ("articles_published",), "`articles_published`")
         documents[doc_id] = m.Document(doc_id, str(node.get("title_zh", "")), str(node.get("title_en", "")), source, law,
-                                       articles_published, node.get("note"), r.pos(path))
+                                       articles_published, node.get("note"), r.pos(path), node.get("status"))
     versions: list[m.Version] = []
     for i, raw in enumerate(top.get("versions") or []):
         path = ("versions", i)

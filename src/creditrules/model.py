@@ -165,6 +165,7 @@ class Document:
     articles_published: int | None
     note: str | None
     pos: Position
+    status: str | None = None   # a document's own status where it differs from its version's (a draft annex)
 
 
 @dataclass

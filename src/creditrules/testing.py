@@ -8,6 +8,7 @@ A case's `expect` maps a path in the determination to the value the article text
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,7 +61,12 @@ def _keys(values: list, field: str | None, default_document: str) -> list:
         return [compact_citation(v, default_document) for v in values]
     if field in _ID_LISTS:
         return [v["id"] for v in values]
-    return values
+    return [_canonical(v) for v in values]
+
+
+def _canonical(value: Any) -> Any:
+    """Objects compare by content, whatever the key order."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict) else value
 
 
 def _norm(value: Any) -> Any:
@@ -99,7 +105,7 @@ def check_expectation(det: dict, path: str, expected: Any, default_document: str
         return f"`{path}` {'; '.join(problems)} (actual: {shown!r})" if problems else None
     if isinstance(actual, list):
         keys = _keys(actual, field, default_document)
-        want = expected if isinstance(expected, list) else [expected]
+        want = [_canonical(x) for x in (expected if isinstance(expected, list) else [expected])]
         if sorted(map(str, keys)) != sorted(map(str, want)):
             return f"`{path}`: expected {sorted(map(str, want))}, got {sorted(map(str, keys))}"
         return None

@@ -1,0 +1,122 @@
+"""The command line as a user meets it: exit codes 0/1/2, errors with places, never a traceback."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import MINI, ROOT
+
+
+def run(*args, cwd=ROOT):
+    proc = subprocess.run([sys.executable, "-m", "creditrules", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+EVENT = """id: c1
+subject: {type: legal_person, name: 某公司, responsible_persons: [{role: legal_representative, name: 张三}]}
+kind: administrative_penalty
+conduct: [tax_evasion]
+basis: {type: administrative_penalty_decision, decided_on: 2024-02-29, effective_on: 2024-02-29}
+facts: {decision_final: true}
+"""
+
+
+@pytest.fixture
+def event_file(tmp_path):
+    path = tmp_path / "event.yaml"
+    path.write_text(EVENT, encoding="utf-8")
+    return path
+
+
+def test_evaluate_json(event_file):
+    proc = run("evaluate", event_file, "--jurisdiction", MINI, "--as-of", "2024-06-01")
+    assert proc.returncode == 0
+    det = json.loads(proc.stdout)
+    assert det["dishonesty"]["level"] == "severe" and det["publication"]["max_end"] == "2029-02-28"
+    assert det["as_of"] == "2024-06-01"
+
+
+def test_evaluate_with_durable_gives_the_same_json(event_file):
+    a = run("evaluate", event_file, "-j", MINI, "--as-of", "2024-06-01")
+    b = run("evaluate", event_file, "-j", MINI, "--as-of", "2024-06-01", "--evaluator", "durable")
+    assert json.loads(a.stdout) == json.loads(b.stdout)
+
+
+def test_bad_event_file_exit_1_with_position(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(EVENT.replace("tax_evasion", "tax_evsion").replace("2024-02-29, effective", "2023-02-29, effective"),
+                    encoding="utf-8")
+    proc = run("evaluate", path, "-j", MINI)
+    assert proc.returncode == 1
+    assert f"{path}:4:11: error unknown-name" in proc.stderr and "did you mean `tax_evasion`?" in proc.stderr
+    assert "basis.decided_on" in proc.stderr and "2023-02-29" in proc.stderr
+
+
+def test_jsonl_batch_reports_the_bad_line_and_evaluates_every_good_one(tmp_path):
+    good = {"id": "g", "subject": {"type": "legal_person"}, "kind": "criminal_conviction"}
+    lines = [json.dumps(dict(good, id="g1")), json.dumps(dict(good, id="b2", kind="nope")), "{not json",
+             "", json.dumps(dict(good, id="g5"))]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run("evaluate", path, "-j", MINI, "--as-of", "2024-06-01")
+    assert proc.returncode == 1
+    outputs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(o["line"], o["determination"]["event_id"]) for o in outputs] == [(1, "g1"), (5, "g5")]
+    assert f"{path}:2: error unknown-name" in proc.stderr
+    assert f"{path}:3:" in proc.stderr and "not JSON" in proc.stderr
+
+
+def test_explain_cites_the_article_words_and_why_not(event_file):
+    proc = run("explain", event_file, "-j", MINI, "--lang", "en")
+    assert proc.returncode == 0
+    assert "《測試條例》第三條第二款第（一）項：「限制參加政府採購;」" in proc.stdout
+    proc = run("explain", event_file, "-j", MINI, "--why-not", "dishonesty.crime", "--lang", "en")
+    assert "not_fired" in proc.stdout and "kind is administrative_penalty, not criminal_conviction" in proc.stdout
+    proc = run("explain", event_file, "-j", MINI, "--why-not", "procurment_ban")
+    assert proc.returncode == 1 and "did you mean `procurement_ban`?" in proc.stderr
+
+
+def test_validate_ok_and_invalid(tmp_path):
+    proc = run("validate", MINI)
+    assert proc.returncode == 0 and "0 ledger gaps, 0 unresolved citations" in proc.stdout
+    import shutil
+    bad = tmp_path / "mini"
+    shutil.copytree(MINI, bad)
+    (bad / "rules" / "x.yaml").write_text('group: other\nrules:\n  - id: x\n    cite: "9"\n    then: {warning: w}\n', encoding="utf-8")
+    proc = run("validate", bad)
+    assert proc.returncode == 1
+    assert "x.yaml:4:11: error unresolved-citation: article 9 is not in the held text" in proc.stderr
+    assert '    cite: "9"' in proc.stderr and "          ^" in proc.stderr     # the line, and a caret under the place
+
+
+def test_test_command_counts(tmp_path):
+    proc = run("test", MINI)
+    assert proc.returncode == 0 and "4 passed, 0 failed" in proc.stdout
+
+
+def test_usage_errors_exit_2(event_file):
+    assert run("evaluate", event_file).returncode == 2                       # --jurisdiction missing
+    assert run("explain", event_file, "-j", MINI, "--lang", "fr").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_unknown_jurisdiction_and_missing_file(event_file, tmp_path):
+    proc = run("evaluate", event_file, "-j", "hennan")
+    assert proc.returncode == 1 and "did you mean `henan`?" in proc.stderr
+    proc = run("evaluate", tmp_path / "nope.yaml", "-j", MINI)
+    assert proc.returncode == 1 and "no such event file" in proc.stderr
+
+
+def test_vocab_json_lists_labels_and_readers():
+    proc = run("vocab", "--format", "json")
+    data = json.loads(proc.stdout)
+    assert data["kinds"]["administrative_penalty"]["zh"] == "行政处罚"
+    assert data["facts"]["procedure"]["values"] == ["simple", "general"]
+
+
+def test_source_shows_the_parsed_article():
+    proc = run("source", "henan", "33")
+    assert proc.returncode == 0 and "(2) 嚴重破壞市場公平競爭秩序" in proc.stdout
