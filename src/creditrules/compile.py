@@ -42,13 +42,14 @@ def outcome_key(index: int) -> str:
     return f"o__{index}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class ResolvedCite:
     cite: Cite
     compact: str
     label: str
     text: str
     title: str | None = None
+    model: object = None            # the Citation output model, built once
 
 
 @dataclass
@@ -64,6 +65,13 @@ class CompiledRule:
     cites: list[ResolvedCite]
     titles: dict[int, str] = field(default_factory=dict)   # conclusion index -> title_zh
     readers: list[int] = field(default_factory=list)       # rules that read this one (`rule:` leaves, overrides)
+    read_keys: tuple[str, ...] = ()                         # sorted `keys`: the memo key of its explanation
+    explained: dict = field(default_factory=dict)          # memo: values of read_keys -> (truth, because, missing)
+    traced: dict = field(default_factory=dict)             # memo: outcome + read values -> TraceEntry
+
+    @property
+    def labels(self) -> list[str]:
+        return [rc.label for rc in self.cites]
 
     @property
     def concludes_only_criteria(self) -> bool:
@@ -301,7 +309,8 @@ def compile_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> CompiledPack:
                     title = title_from(resolved[best].text)
                 titles[j] = title
         compiled.append(CompiledRule(i, rule, levels[rule.id], sorted(overridden_by[rule.id]), fn, true_expr, false_expr,
-                                     frozenset(cc.keys), [resolved[c] for c in rule.all_cites()], titles))
+                                     frozenset(cc.keys), [resolved[c] for c in rule.all_cites()], titles,
+                                     read_keys=tuple(sorted(cc.keys))))
     all_keys |= {outcome_key(r.index) for r in compiled}
     graph = dependency_graph(pack)
     for reader_id, deps in graph.items():

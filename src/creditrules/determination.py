@@ -11,7 +11,13 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
 
 
-class Citation(_Out):
+class _Shared(BaseModel):
+    """Immutable: one instance is shared by every determination that cites the same provision or traces the same
+    rule outcome (building them per event dominated the run time)."""
+    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
+
+
+class Citation(_Shared):
     document: str
     article: int
     paragraph: Optional[int] = None
@@ -31,6 +37,7 @@ class PackInfo(_Out):
 
 class Dishonesty(_Out):
     level: Literal["none", "general", "severe", "undetermined"]
+    at_least: Optional[Literal["general"]] = None   # level undetermined, but dishonesty information it is
     citations: list[Citation] = Field(default_factory=list)
 
 
@@ -104,12 +111,12 @@ class Decision(_Out):
     citations: list[Citation] = Field(default_factory=list)
 
 
-class TraceEntry(_Out):
+class TraceEntry(_Shared):
     rule: str
     outcome: Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
     because: str
-    citations: list[str] = Field(default_factory=list)      # labels
-    missing: list[str] = Field(default_factory=list)
+    citations: tuple[str, ...] = ()      # labels
+    missing: tuple[str, ...] = ()
 
 
 class Determination(_Out):

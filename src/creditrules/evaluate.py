@@ -175,9 +175,11 @@ def decide_all(compiled: CompiledPack, views: list[dict], versions: list[m.Versi
 # --- assembling the determination ---------------------------------------------------------------------------
 
 def _citation(rc: ResolvedCite) -> Citation:
-    c = rc.cite
-    return Citation(document=c.document, article=c.article, paragraph=c.paragraph, item=c.item, label=rc.label,
-                    title=rc.title, text=rc.text)
+    if rc.model is None:
+        c = rc.cite
+        rc.model = Citation(document=c.document, article=c.article, paragraph=c.paragraph, item=c.item, label=rc.label,
+                            title=rc.title, text=rc.text)
+    return rc.model
 
 
 class _Assembler:
@@ -192,6 +194,7 @@ class _Assembler:
         self.missing: set[str] = set()
         self.publication: dict[str, Any] = {}
         self.publication_cites: list[Citation] = []
+        self.publication_field_cites: dict[str, list[Citation]] = {}     # which provisions gave which field
         self.dates: dict[str, dt.date | None] = {}
 
     def cites(self, rule: CompiledRule, conclusion: m.Conclusion | None = None) -> list[Citation]:
@@ -349,6 +352,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                 incentives.setdefault(iid, Incentive(id=iid, title_zh=rule.titles[rule.rule.then.index(con)], citations=cites))
             elif k == "publication":
                 a.publication.update(con.fields)
+                a.publication_field_cites.update({key: cites for key in con.fields})
                 a.publication_cites += [c for c in cites if c not in a.publication_cites]
             elif k == "repair":
                 if "eligible" in con.fields and repair_fields.get("eligible") is False:
@@ -392,6 +396,13 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         else:
             comp = a.date_expr(f["until"]) if f.get("until") else None
             value = [p.model_dump() for p in persons] if f.get("value") == "$responsible_persons" else f.get("value")
+            same = next((d for d in decisions if d.id == f["id"]), None)
+            if same is not None:                 # one decision, several provisions: merged, conflicts flagged
+                same.citations += [c for c in cites if c not in same.citations]
+                if same.value != value:
+                    a.warn(f"decision {f['id']}: the provisions give different values ({same.value!r}, {value!r}); "
+                           f"the first is kept", _labels(cites))
+                continue
             decisions.append(Decision(id=f["id"], value=value, until=comp.result if comp else None,
                                       computation=comp.describe() if comp else None, citations=cites))
 
@@ -410,7 +421,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         event_id=event.id, jurisdiction=pack.id, as_of=as_of,
         pack=PackInfo(id=pack.id, version=version.id, status=version.status, effective_from=version.effective_from,
                       selected_because=choice.because),
-        dishonesty=Dishonesty(level=level, citations=dishonesty_cites),
+        dishonesty=Dishonesty(level=level, at_least=top if level == "undetermined" else None, citations=dishonesty_cites),
         severe_list=SevereList(eligible=eligible, criteria=criteria, procedure=procedure, citations=severe_cites),
         sanctions=list(sanctions.values()), incentives=list(incentives.values()),
         publication=publication, repair=repair, deadlines=deadlines, decisions=decisions,
@@ -434,7 +445,7 @@ def _publication(a: _Assembler) -> Publication:
     computations: list[str] = []
     for key in ("min", "max"):
         spec = f.get(key)
-        label = _labels(a.publication_cites) or "publication"
+        label = _labels(a.publication_field_cites.get(key, [])) or "publication"
         if isinstance(spec, m.Deferred):
             a.warn(f"{label}: the {'minimum' if key == 'min' else 'maximum'} publication period is deferred to "
                    f"{spec.to}; this pack does not fix it, so {key}_end is null")
@@ -456,28 +467,58 @@ def _publication(a: _Assembler) -> Publication:
                        citations=a.publication_cites)
 
 
+_MEMO_LIMIT = 4096
+
+
+def explain_rule(compiled: CompiledPack, rule: CompiledRule, view: dict) -> tuple[Truth, str, list[str]]:
+    """`describe` of the rule's condition, memoised on exactly the view attributes the condition reads."""
+    key = tuple(view.get(k, _ABSENT) for k in rule.read_keys)
+    found = rule.explained.get(key)
+    if found is None:
+        if len(rule.explained) >= _MEMO_LIMIT:
+            rule.explained.clear()
+        found = rule.explained[key] = describe(rule.rule.when, view, compiled)
+    return found
+
+
+_ABSENT = object()
+
+
 def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,
                  view: dict) -> TraceEntry:
-    labels = [rc.label for rc in rule.cites]
-    if rule.index in outcomes.excluded:
+    """The rule's trace entry: a pure function of its outcome, its exceptions' outcomes and what it reads."""
+    excluded = rule.index in outcomes.excluded
+    key = (excluded, raw, effective, tuple(outcomes.effective.get(o) for o in rule.overridden_by),
+           tuple(view.get(k, _ABSENT) for k in rule.read_keys))
+    entry = rule.traced.get(key)
+    if entry is None:
+        if len(rule.traced) >= _MEMO_LIMIT:
+            rule.traced.clear()
+        entry = rule.traced[key] = _new_trace_entry(compiled, rule, raw, effective, outcomes, view, excluded)
+    return entry
+
+
+def _new_trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,
+                     view: dict, excluded: bool) -> TraceEntry:
+    labels = tuple(rule.labels)
+    if excluded:
         return TraceEntry(rule=rule.rule.id, outcome="not_in_version", because="not part of the selected pack version",
                           citations=labels)
-    truth, because, missing = describe(rule.rule.when, view, compiled)
+    truth, because, missing = explain_rule(compiled, rule, view)
     if raw is True and effective is not True:
         beaters = [compiled.rules[o] for o in rule.overridden_by]
         held = [b for b in beaters if outcomes.effective.get(b.index) is True]
         unknown = [b for b in beaters if outcomes.effective.get(b.index) is None]
         if effective is False and held:
             b = held[0]
-            return TraceEntry(rule=rule.rule.id, outcome="overridden",
-                              because=f"its conditions hold, but the exception {b.rule.id} ({b.cites[0].label}) applies",
-                              citations=labels)
+            return TraceEntry(rule=rule.rule.id, outcome="overridden", citations=labels,
+                              because=f"its conditions hold, but the exception {b.rule.id} ({b.cites[0].label}) applies")
         if unknown:
             b = unknown[0]
-            exc_missing = describe(b.rule.when, view, compiled)[2]
-            return TraceEntry(rule=rule.rule.id, outcome="undetermined",
+            return TraceEntry(rule=rule.rule.id, outcome="undetermined", citations=labels,
+                              missing=tuple(explain_rule(compiled, b, view)[2]),
                               because=f"its conditions hold, but whether the exception {b.rule.id} ({b.cites[0].label}) "
-                                      "applies is unknown", citations=labels, missing=exc_missing)
+                                      "applies is unknown")
     outcome = {True: "fired", False: "not_fired", None: "undetermined"}[effective]
     return TraceEntry(rule=rule.rule.id, outcome=outcome, because=because, citations=labels,
-                      missing=missing if effective is None else [])
+                      missing=tuple(missing) if effective is None else ())

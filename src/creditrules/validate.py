@@ -45,6 +45,11 @@ def check_rule_ids(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
             seen[rule.id] = rule
         if not rule.cites:
             out.append(Diagnostic("missing-citation", f"rule `{rule.id}` cites no article", rule.pos))
+        for con in rule.then:
+            out_id = con.fields.get("id")
+            if isinstance(out_id, str) and not out_id.replace("_", "").isalnum():
+                out.append(Diagnostic("bad-id", f"{con.kind} id `{out_id}` may use letters, digits and `_` only "
+                                      "(tests address it by dotted paths)", con.pos))
     return out
 
 

@@ -43,6 +43,7 @@ class DurableEvaluator:
         self._host = _QuietHost()
         self._rulesets: dict[tuple[int, int], str] = {}
         self._results: dict[str, dict[int, bool]] = {}
+        self._keys: dict[int, tuple[str, ...]] = {}
         self._lock = threading.Lock()          # one host, one caller at a time (not proven thread-safe)
 
     def _ruleset(self, compiled: CompiledPack, stratum: list[CompiledRule]) -> str:
@@ -59,6 +60,17 @@ class DurableEvaluator:
         self._rulesets[key] = name
         return name
 
+    def _stratum_keys(self, stratum: list[CompiledRule]) -> tuple[str, ...]:
+        key = id(stratum[0]) if stratum else 0
+        keys = self._keys.get(key)
+        if keys is None:
+            wanted = {"k"}
+            for rule in stratum:
+                wanted |= rule.keys
+                wanted |= {f"c__{k[3:]}" for k in rule.keys if k.startswith("c__")}
+            keys = self._keys[key] = tuple(sorted(wanted))
+        return keys
+
     def _action(self, index: int, value: bool):
         results = self._results
 
@@ -74,7 +86,7 @@ class DurableEvaluator:
                 outcome: dict[int, Truth] = {rule.index: None for rule in stratum}
                 sid = f"e{next(_ids)}"
                 self._results[sid] = {}
-                message = dense_message(compiled, view)
+                message = dense_message(self._stratum_keys(stratum), view)
                 message["sid"] = sid
                 self._host.assert_fact(name, message)       # `seen` always matches: never unhandled
                 self._host.delete_state(name, sid)
@@ -83,11 +95,12 @@ class DurableEvaluator:
             return out
 
 
-def dense_message(compiled: CompiledPack, view: dict) -> dict:
-    """Every attribute the rules read, present: the view's value, or False / ABSENT (see module doc)."""
+def dense_message(keys, view: dict) -> dict:
+    """Every attribute the stratum's rules read, present: the view's value, or False / ABSENT (see module doc).
+    Only those: durable decodes and re-encodes the whole fact for every rule that fires."""
     message = {}
     conduct_given = "c" in view
-    for key in compiled.all_keys:
+    for key in keys:
         if key in view:
             message[key] = view[key]
         elif key.startswith("p__"):
