@@ -92,9 +92,20 @@ def test_validate_ok_and_invalid(tmp_path):
     assert '    cite: "9"' in proc.stderr and "          ^" in proc.stderr     # the line, and a caret under the place
 
 
-def test_test_command_counts(tmp_path):
+def test_test_command_counts_and_fails(tmp_path):
+    import shutil
+    import yaml
+    cases = len(yaml.safe_load((MINI / "tests" / "cases.yaml").read_text(encoding="utf-8")))
     proc = run("test", MINI)
-    assert proc.returncode == 0 and "4 passed, 0 failed" in proc.stdout
+    assert proc.returncode == 0 and f"{cases} passed, 0 failed" in proc.stdout
+    broken = tmp_path / "mini"
+    shutil.copytree(MINI, broken)
+    path = broken / "tests" / "cases.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("publication.max_end: 2029-02-28", "publication.max_end: 2029-03-01"),
+                    encoding="utf-8")
+    proc = run("test", broken)
+    assert proc.returncode == 1 and f"{cases - 1} passed, 1 failed" in proc.stdout
+    assert "`publication.max_end`: expected '2029-03-01', got '2029-02-28'" in proc.stderr
 
 
 def test_usage_errors_exit_2(event_file):

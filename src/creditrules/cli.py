@@ -1,4 +1,5 @@
-"""The `creditrules` command (CONTRACT.md section 1). Exit codes: 0 done; 1 input, pack or test invalid; 2 usage.
+"""The `creditrules` command (CONTRACT.md section 1). Exit codes: 0 done; 1 input, pack or test invalid; 2 usage;
+3 an internal error (a bug in creditrules, reported in one line).
 
 Errors go to stderr as `file:line:col: error code: message (hint)`, with the offending line and a caret; a
 traceback never reaches a user for bad input.
@@ -20,7 +21,7 @@ from .load import display_path
 from .packs import compiled_pack, pack_dirs
 from .vocabulary import SECTIONS, default_vocabulary
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Evaluate credit events against Chinese social-credit regulations encoded as policy packs.")
 out = Console(soft_wrap=True, highlight=False)
 if not out.is_terminal:
@@ -277,10 +278,21 @@ def source(jurisdiction: str = typer.Argument(...), article: Optional[int] = typ
 
 
 def main() -> None:
+    """Entry point: bad input exits 1 with its place (see _guard); a bug in creditrules itself exits 3 with one
+    line saying so, never a traceback (set CREDITRULES_DEBUG=1 to see it)."""
+    import os
     try:
-        app()
+        app(standalone_mode=True)
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence, reported plainly
+        if os.environ.get("CREDITRULES_DEBUG"):
+            raise
+        err.print(f"internal error in creditrules: {exc.__class__.__name__}: {exc} (this is a bug, not your input; "
+                  "run again with CREDITRULES_DEBUG=1 for the details and report them)", markup=False)
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -88,16 +88,32 @@ class CompiledPack:
     by_id: dict[str, CompiledRule]
     cites: dict[Cite, ResolvedCite]
     all_keys: frozenset[str]
+    derived: list = field(default_factory=list)     # (view key, DateCompare): computed when the view is built
 
     def resolved(self, cite: Cite) -> ResolvedCite:
         return self.cites[cite]
 
 
+def derived_key(n: int) -> str:
+    return f"d__{n}"
+
+
 class _ConditionCompiler:
-    def __init__(self, vocab: Vocabulary, index_of: dict[str, int]):
+    def __init__(self, vocab: Vocabulary, index_of: dict[str, int], derived: list):
         self.vocab = vocab
         self.index_of = index_of
         self.keys: set[str] = set()
+        self.derived = derived           # (key, leaf) computed into the fact view, shared by the whole pack
+
+    def _derive(self, leaf) -> str:
+        for key, known in self.derived:
+            if known == leaf:
+                break
+        else:
+            key = derived_key(len(self.derived))
+            self.derived.append((key, leaf))
+        self.keys.update([key, key + "__why", key + "__missing"])
+        return key
 
     def _value(self, fact: str, value: Any) -> Any:
         term = self.vocab.facts.get(fact)
@@ -162,6 +178,9 @@ class _ConditionCompiler:
             key = outcome_key(self.index_of[c.rule])
             self.keys.add(key)
             return lambda v: v.get(key)
+        if isinstance(c, m.DateCompare):
+            key = self._derive(c)
+            return lambda v: v.get(key)
         if isinstance(c, m.AgeAtEvent):
             op, val = _OPS[c.op], c.value
             self.keys.add("age")
@@ -212,6 +231,9 @@ class _ConditionCompiler:
             return {key: True}, {key: False}
         if isinstance(c, m.RuleRef):
             key = outcome_key(self.index_of[c.rule])
+            return {key: True}, {key: False}
+        if isinstance(c, m.DateCompare):
+            key = self._derive(c)
             return {key: True}, {key: False}
         if isinstance(c, m.AgeAtEvent):
             return _comparison("age", c.op, c.value)
@@ -294,8 +316,9 @@ def compile_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> CompiledPack:
             overridden_by[target].append(index_of[rule.id])
     compiled: list[CompiledRule] = []
     all_keys: set[str] = {"k", "s"}
+    derived: list = []
     for i, rule in enumerate(ordered):
-        cc = _ConditionCompiler(vocab, index_of)
+        cc = _ConditionCompiler(vocab, index_of, derived)
         fn = cc.python(rule.when)
         true_expr, false_expr = cc.durable(rule.when)
         all_keys |= cc.keys
@@ -319,7 +342,8 @@ def compile_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> CompiledPack:
                 compiled[index_of[dep]].readers.append(index_of[reader_id])
     n_strata = 1 + max((r.stratum for r in compiled), default=0)
     strata = [[r for r in compiled if r.stratum == s] for s in range(n_strata)]
-    return CompiledPack(pack, vocab, compiled, strata, {r.rule.id: r for r in compiled}, resolved, frozenset(all_keys))
+    return CompiledPack(pack, vocab, compiled, strata, {r.rule.id: r for r in compiled}, resolved, frozenset(all_keys),
+                        derived)
 
 
 def condition_leaves(condition: m.Condition) -> list[m.Condition]:

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import calendar as _calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -104,7 +105,64 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     return max(0, day.year - birth.year - ((day.month, day.day) <= (birth.month, birth.day)))
 
 
-def build_view(event: CreditEvent, compiled: CompiledPack) -> dict:
+def date_at(event: CreditEvent, path: str) -> dt.date | None:
+    """The date an event gives at a date path (`occurred_on`, `basis.decided_on`, `facts.reported_on` ...)."""
+    if path == "occurred_on":
+        return event.occurred_on
+    if path == "basis.decided_on":
+        return event.basis.decided_on if event.basis else None
+    if path == "basis.effective_on":
+        return event.basis.effective_on if event.basis else None
+    if path.startswith("facts."):
+        value = event.facts.get(path[6:])
+        return value if isinstance(value, dt.date) else None
+    return None
+
+
+def _missing_name(path: str) -> str:
+    return path[6:] if path.startswith("facts.") else path
+
+
+def computed_date(event: CreditEvent, expr, calendar: WorkingDayCalendar | None, dates: dict | None = None):
+    """(DateComputation, None), or (None, the path that is missing) for a DateExpr or a YearDate."""
+    if isinstance(expr, m.YearDate):
+        year = event.facts.get(expr.year_path[6:])
+        if not isinstance(year, int) or isinstance(year, bool):
+            return None, expr.year_path
+        y = year + expr.plus_years
+        day = min(expr.day, _calendar.monthrange(y, expr.month)[1])
+        return DateComputation(dt.date(y, 1, 1), f"{expr.month}/{expr.day} of {expr.year_path[6:]} ({year})"
+                               + (f" + {expr.plus_years} year(s)" if expr.plus_years else ""), dt.date(y, expr.month, day)), None
+    for path in expr.paths:
+        start = (dates or {}).get(path) if path.startswith("publication.") else date_at(event, path)
+        if start is not None:
+            p = expr.add
+            if p.working_days:
+                comp = (calendar or WorkingDayCalendar()).add_working_days(start, p.working_days)
+            else:
+                comp = add_period(start, years=p.years, months=p.months, days=p.days)
+            return comp, None
+    return None, (expr.paths[0] if expr.paths else "date")
+
+
+def compare_dates(event: CreditEvent, leaf: m.DateCompare, calendar: WorkingDayCalendar | None):
+    """(truth, words, missing) of a `date:` leaf over the event."""
+    left = date_at(event, leaf.left)
+    if left is None:
+        return None, f"{leaf.left} unknown", [_missing_name(leaf.left)]
+    right, how = leaf.right, None
+    if isinstance(right, (m.YearDate, m.DateExpr)):
+        comp, missing = computed_date(event, right, calendar)
+        if comp is None:
+            return None, f"{missing} unknown", [_missing_name(missing)]
+        right, how = comp.result, comp.describe()
+    ok = {"eq": left == right, "ne": left != right, "gt": left > right, "gte": left >= right, "lt": left < right,
+          "lte": left <= right}[leaf.op]
+    words = {"eq": "=", "ne": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}[leaf.op]
+    return ok, f"{leaf.left} {left} {'' if ok else 'not '}{words} {right}" + (f" ({how})" if how else ""), []
+
+
+def build_view(event: CreditEvent, compiled: CompiledPack, calendar: WorkingDayCalendar | None = None) -> dict:
     view: dict[str, Any] = {"k": event.kind, "s": event.subject.type}
     if event.conduct is not None:
         view["c"] = 1
@@ -126,6 +184,13 @@ def build_view(event: CreditEvent, compiled: CompiledPack) -> dict:
     for path, test in FIELD_PRESENCE.items():
         if test(event):
             view[present_key(path)] = True
+    for key, leaf in compiled.derived:
+        truth, words, missing = compare_dates(event, leaf, calendar)
+        if truth is not None:
+            view[key] = truth
+        else:
+            view[key + "__missing"] = missing[0]
+        view[key + "__why"] = words
     conduct_day = event.occurred_on or event.event_date          # age at the conduct, else at the decision
     if event.subject.birth_date is not None and conduct_day is not None:
         view["age"] = age_on(event.subject.birth_date, conduct_day)
@@ -224,17 +289,7 @@ class _Assembler:
 
     # dates
     def date_of(self, path: str) -> dt.date | None:
-        e = self.event
-        if path == "occurred_on":
-            return e.occurred_on
-        if path == "basis.decided_on":
-            return e.basis.decided_on if e.basis else None
-        if path == "basis.effective_on":
-            return e.basis.effective_on if e.basis else None
-        if path.startswith("facts."):
-            value = e.facts.get(path[6:])
-            return value if isinstance(value, dt.date) else None
-        return self.dates.get(path)
+        return self.dates.get(path) if path.startswith("publication.") else date_at(self.event, path)
 
     def first_date(self, paths: Iterable[str]) -> tuple[dt.date | None, str | None]:
         paths = list(paths)
@@ -243,7 +298,7 @@ class _Assembler:
             if d is not None:
                 return d, p
         if paths:
-            self.missing.add(paths[0][6:] if paths[0].startswith("facts.") else paths[0])
+            self.missing.add(_missing_name(paths[0]))
         return None, None
 
     def add(self, start: dt.date, period: m.Period) -> DateComputation:
@@ -254,11 +309,13 @@ class _Assembler:
             return comp
         return add_period(start, years=period.years, months=period.months, days=period.days)
 
-    def date_expr(self, expr: m.DateExpr) -> DateComputation | None:
-        start, _ = self.first_date(expr.paths)
-        if start is None:
-            return None
-        return self.add(start, expr.add)
+    def date_expr(self, expr) -> DateComputation | None:
+        comp, missing = computed_date(self.event, expr, self.calendar, self.dates)
+        if comp is None:
+            self.missing.add(_missing_name(missing))
+        elif comp.warning:
+            self.warn(comp.warning)
+        return comp
 
 
 def evaluate_event(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calendar: WorkingDayCalendar,
@@ -270,7 +327,7 @@ def evaluate_events(compiled: CompiledPack, events: list[CreditEvent], as_of: dt
                     evaluator: Evaluator | None = None, tracer: Tracer | None = None) -> list[Determination]:
     evaluator = evaluator or get_evaluator(DEFAULT_EVALUATOR)
     choices = [select_version(compiled.pack, e, as_of) for e in events]
-    views = [build_view(e, compiled) for e in events]
+    views = [build_view(e, compiled, calendar) for e in events]
     outcomes = decide_all(compiled, views, [c.version for c in choices], evaluator)
     return [assemble(compiled, e, as_of, calendar, v, o, c, tracer or NullTracer())
             for e, v, o, c in zip(events, views, outcomes, choices)]

@@ -74,6 +74,10 @@ def describe(c: m.Condition, view: dict, compiled) -> tuple[bool | None, str, li
         value = view.get(outcome_key(compiled.by_id[c.rule].index))
         word = {True: "holds", False: "does not hold", None: "is undetermined"}[value]
         return value, f"{c.rule} {word}", []
+    if isinstance(c, m.DateCompare):
+        key = next(k for k, leaf in compiled.derived if leaf == c)
+        missing = [view[key + "__missing"]] if key + "__missing" in view else []
+        return view.get(key), view.get(key + "__why", ""), missing
     if isinstance(c, m.AgeAtEvent):
         if "age" not in view:
             return None, "age at the conduct unknown (needs subject.birth_date and occurred_on or a decision date)", ["subject.birth_date"]

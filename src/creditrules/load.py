@@ -20,7 +20,7 @@ GROUPS = ("catalog", "dishonesty", "severe", "sanctions", "incentives", "publica
 STATUSES = ("enacted", "trial", "draft")
 CONCLUSION_KINDS = ("dishonesty", "severe_criterion", "severe_list", "procedure_step", "sanction", "incentive",
                     "publication", "repair", "deadline", "decision", "warning", "deferral")
-LEAVES = ("kind", "subject", "conduct", "basis", "fact", "present", "age_at_event", "rule", "all", "any", "not")
+LEAVES = ("kind", "subject", "conduct", "basis", "fact", "present", "age_at_event", "date", "rule", "all", "any", "not")
 
 
 class _Reader:
@@ -136,6 +136,8 @@ def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
     if key == "age_at_event":
         op, val = _comparison(r, arg, sub, numeric=True)
         return m.AgeAtEvent(op, val if isinstance(val, int) else 0, pos)
+    if key == "date":
+        return _date_compare(r, arg, sub, pos)
     if key == "fact":
         if isinstance(arg, str):
             return m.FactTest(arg, "is_true", True, pos)
@@ -155,6 +157,37 @@ def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
         return m.FactTest(str(name), "eq", test, pos)
     r.error("unknown-key", f"unknown condition `{key}`", sub, " ".join(filter(None, [did_you_mean(key, LEAVES), "allowed: " + ", ".join(LEAVES)])), key=True)
     return m.Always(pos)
+
+
+def _date_compare(r: _Reader, value: Any, path: tuple, pos: Position) -> m.Condition:
+    spec = r.mapping(value, path, "`date`")
+    if spec is None:
+        return m.Always(pos)
+    ops = [k for k in spec if k != "of"]
+    r.keys(spec, path, ("of", "eq", "ne", "gt", "gte", "lt", "lte"), ("of",))
+    if len(ops) != 1:
+        r.error("condition-shape", "`date` takes `of: <date path>` and one comparison (eq ne gt gte lt lte)", path)
+        return m.Always(pos)
+    op = ops[0]
+    left = _date_paths(r, spec.get("of"), path + ("of",))
+    right_raw, rpath = spec[op], path + (op,)
+    if isinstance(right_raw, dict):
+        right = _date_expr(r, right_raw, rpath)
+    else:
+        right = r.date(right_raw, rpath, "a date")
+    return m.DateCompare(left[0] if left else "occurred_on", op, right, pos)
+
+
+def _year_date(r: _Reader, spec: dict, path: tuple) -> m.YearDate:
+    r.keys(spec, path, ("year", "plus_years", "month", "day"), ("year", "month", "day"))
+    month, day = spec.get("month"), spec.get("day")
+    try:
+        dt.date(2000, int(month), int(day))
+    except (TypeError, ValueError):
+        r.error("bad-date", f"month {month} day {day} is not a day of the year", path)
+        month, day = 1, 1
+    return m.YearDate(str(spec["year"]), r.integer(spec.get("plus_years", 0), path + ("plus_years",), "`plus_years`") or 0,
+                      int(month), int(day))
 
 
 def _comparison(r: _Reader, value: Any, path: tuple, numeric: bool = False) -> tuple[str, Any]:
@@ -287,10 +320,12 @@ def _period_or_deferred(r: _Reader, value: Any, path: tuple) -> m.Period | m.Def
     return _period(r, value, path)
 
 
-def _date_expr(r: _Reader, value: Any, path: tuple) -> m.DateExpr | None:
-    spec = r.mapping(value, path, "a date (`{from: ..., add: {...}}`)")
+def _date_expr(r: _Reader, value: Any, path: tuple) -> m.DateExpr | m.YearDate | None:
+    spec = r.mapping(value, path, "a date (`{from: ..., add: {...}}` or `{year: facts.<int fact>, month, day}`)")
     if spec is None:
         return None
+    if "year" in spec:
+        return _year_date(r, spec, path)
     r.keys(spec, path, ("from", "add"), ("from",))
     return m.DateExpr(_date_paths(r, spec.get("from", []), path + ("from",)),
                       _period(r, spec["add"], path + ("add",)) if "add" in spec else m.Period())

@@ -88,12 +88,32 @@ class AgeAtEvent:
 
 
 @dataclass(frozen=True)
+class YearDate:
+    """A day of the year named by an int fact: `{year: facts.report_year, plus_years: 1, month: 6, day: 30}`."""
+    year_path: str
+    plus_years: int
+    month: int
+    day: int
+
+
+@dataclass(frozen=True)
+class DateCompare:
+    """`date: {of: facts.reported_on, lte: <date>}`: a date of the event compared with a literal date, a computed
+    date (`{from: ..., add: ...}`) or a YearDate. Unknown when a date it needs is missing."""
+    left: str
+    op: str
+    right: Any
+    pos: Position = field(default=Position(), compare=False)
+
+
+@dataclass(frozen=True)
 class RuleRef:
     rule: str
     pos: Position = field(default=Position(), compare=False)
 
 
-Condition = Union[All, AnyOf, Not, Always, KindIn, SubjectIn, ConductAny, BasisIn, FactTest, Present, AgeAtEvent, RuleRef]
+Condition = Union[All, AnyOf, Not, Always, KindIn, SubjectIn, ConductAny, BasisIn, FactTest, Present, AgeAtEvent, RuleRef,
+                  DateCompare]
 
 # --- conclusions (section 6) --------------------------------------------------------------------------------
 

@@ -28,6 +28,8 @@ class DateComputation:
     warning: str | None = None
 
     def describe(self) -> str:
+        if " of " in self.rule:                      # a day of a named year: no start to add to
+            return f"{self.rule} = {self.result.isoformat()}"
         return f"{self.start.isoformat()} + {self.rule} = {self.result.isoformat()}"
 
 

@@ -72,15 +72,28 @@ def check_vocabulary(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
                     out.append(_unknown("unknown-name", "fact or field", node.path, [*vocab.facts, *FIELD_PATHS], node.pos))
             elif isinstance(node, m.FactTest):
                 out += _check_fact_test(node, vocab)
+            elif isinstance(node, m.DateCompare):
+                out += _check_date_fact(node.left, vocab, node.pos)
+                out += _check_date_expr(node.right, vocab, node.pos)
         for conclusion in rule.then:
             for key in ("from", "start"):
                 for p in conclusion.fields.get(key) or ():
                     out += _check_date_fact(p, vocab, conclusion.pos)
             for key in ("earliest", "until"):
-                expr = conclusion.fields.get(key)
-                for p in (expr.paths if expr else ()):
-                    out += _check_date_fact(p, vocab, conclusion.pos)
+                if conclusion.fields.get(key) is not None:
+                    out += _check_date_expr(conclusion.fields[key], vocab, conclusion.pos)
     return out
+
+
+def _check_date_expr(expr, vocab: Vocabulary, pos) -> list[Diagnostic]:
+    """A computed date: `{from: [paths], add: ...}` or `{year: facts.<int fact>, month, day}` (or a literal date)."""
+    if isinstance(expr, m.DateExpr):
+        return [d for p in expr.paths for d in _check_date_fact(p, vocab, pos)]
+    if isinstance(expr, m.YearDate):
+        term = vocab.facts.get(expr.year_path.removeprefix("facts."))
+        if not expr.year_path.startswith("facts.") or term is None or term.type != "int":
+            return [Diagnostic("fact-type", f"`year: {expr.year_path}` must name a whole-number fact (facts.<name>)", pos)]
+    return []
 
 
 def _check_date_fact(path: str, vocab: Vocabulary, pos) -> list[Diagnostic]:
