@@ -25,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=N
                   help="Evaluate credit events against Chinese social-credit regulations encoded as policy packs.")
 out = Console(soft_wrap=True, highlight=False)
 if not out.is_terminal:
-    out = Console(soft_wrap=True, highlight=False, width=200)   # pipes and files: do not crop the law's words
+    out = Console(soft_wrap=True, highlight=False, width=160)   # pipes and files: a fixed width; trees wrap
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
@@ -152,7 +152,7 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
     det = api.evaluate(event_file, jurisdiction, as_of)
     compiled = compiled_pack(jurisdiction)
     if why_not:
-        out.print(why_not_tree(det, compiled, why_not, lang.value))
+        out.print(why_not_tree(det, compiled, why_not, lang.value), soft_wrap=False)   # wrap, never crop the law
         return
     if sanction and sanction not in {s.id for s in det.sanctions}:
         from .explain import known_outcome_ids
@@ -160,7 +160,7 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
             raise KeyError(f"no sanction `{sanction}` in pack {compiled.pack.id}")
         out.print(f"sanction {sanction} does not apply to {det.event_id}; run with --why-not {sanction} to see why", markup=False)
         return
-    out.print(explanation_tree(det, compiled, lang.value, sanction))
+    out.print(explanation_tree(det, compiled, lang.value, sanction), soft_wrap=False)
 
 
 @app.command()
@@ -184,8 +184,9 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
             report(result.errors)
             failed = True
         out.print(f"{pack.id}: {'ok' if result.ok else 'INVALID'} — {len(pack.rules)} rules, {len(pack.tests)} test cases; "
-                  f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope; "
-                  f"{s.gaps} ledger gaps, {s.unresolved_citations} unresolved citations"
+                  f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope"
+                  + (f", {s.pack_metadata} in pack.yaml" if s.pack_metadata else "") + "; "
+                  + f"{s.gaps} ledger gaps, {s.unresolved_citations} unresolved citations"
                   + (f", {len(result.errors)} errors" if result.errors else ""), markup=False)
     raise typer.Exit(1 if failed else 0)
 

@@ -18,6 +18,7 @@ from .yamlsource import YamlDocument, load_yaml_file
 GROUPS = ("catalog", "dishonesty", "severe", "sanctions", "incentives", "publication", "repair", "procedures",
           "data_collection", "liabilities", "agencies", "other")
 STATUSES = ("enacted", "trial", "draft")
+LEDGER_STATUSES = ("encoded", "declaratory", "out_of_scope", "pack_metadata")
 CONCLUSION_KINDS = ("dishonesty", "severe_criterion", "severe_list", "procedure_step", "sanction", "incentive",
                     "publication", "repair", "deadline", "decision", "warning", "deferral")
 LEAVES = ("kind", "subject", "conduct", "basis", "fact", "present", "age_at_event", "date", "rule", "all", "any", "not")
@@ -478,13 +479,14 @@ def _read_ledger(doc: YamlDocument, documents: dict, diagnostics: list[Diagnosti
                 continue
             r.keys(node, path, ("status", "note", "reason", "rules"), ("status",))
             status = node.get("status")
-            if status not in ("encoded", "declaratory", "out_of_scope"):
-                r.error("bad-value", f"`status` must be encoded, declaratory or out_of_scope, got `{_show(status)}`", path + ("status",),
-                        did_you_mean(status, ("encoded", "declaratory", "out_of_scope")))
+            if status not in LEDGER_STATUSES:
+                r.error("bad-value", f"`status` must be one of {', '.join(LEDGER_STATUSES)}, got `{_show(status)}`",
+                        path + ("status",), did_you_mean(status, LEDGER_STATUSES))
             if status == "out_of_scope" and not node.get("reason"):
                 r.error("missing-key", "an out_of_scope article needs a `reason`", path)
-            if status == "declaratory" and not (node.get("note") or node.get("reason")):
-                r.error("missing-key", "a declaratory article needs a `note` saying why nothing is decided", path)
+            if status in ("declaratory", "pack_metadata") and not (node.get("note") or node.get("reason")):
+                r.error("missing-key", f"a {status} article needs a `note` saying "
+                        + ("why nothing is decided" if status == "declaratory" else "what pack.yaml records from it"), path)
             for n in numbers:
                 entries.append(m.LedgerEntry(doc_id, n, str(status), node.get("note") or node.get("reason"), r.pos(path)))
     return entries

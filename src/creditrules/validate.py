@@ -311,6 +311,7 @@ class LedgerSummary:
     encoded: int = 0
     declaratory: int = 0
     out_of_scope: int = 0
+    pack_metadata: int = 0
     gaps: int = 0
     unresolved_citations: int = 0
 
@@ -337,6 +338,7 @@ def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationRe
         encoded=sum(1 for e in pack.ledger if e.status == "encoded"),
         declaratory=sum(1 for e in pack.ledger if e.status == "declaratory"),
         out_of_scope=sum(1 for e in pack.ledger if e.status == "out_of_scope"),
+        pack_metadata=sum(1 for e in pack.ledger if e.status == "pack_metadata"),
         gaps=_ledger_gap_count(pack),
         unresolved_citations=sum(1 for e in errors if e.code == "unresolved-citation"))
     return ValidationReport(pack, errors, summary)
