@@ -257,6 +257,31 @@ def vocab(fmt: Fmt = typer.Option(Fmt.text, "--format")):
 
 
 @app.command()
+def index(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)")):
+    """Write each document's article index (source/<doc>.articles.yaml) from its text, as the parser reads it."""
+    from .lawtext import index_path, render_index
+    from .load import load_pack_dir
+    failed = False
+    for directory in packs or pack_dirs():
+        try:
+            pack = load_pack_dir(directory)
+        except CreditRulesError as exc:
+            report(exc.diagnostics)
+            failed = True
+            continue
+        for doc in pack.documents.values():
+            if doc.law is None:
+                continue
+            path = index_path(doc.source)
+            text = render_index(doc.law, doc.source.name, doc.source.read_text(encoding="utf-8"))
+            changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+            path.write_text(text, encoding="utf-8")
+            out.print(f"{display_path(path)}: {len(doc.law.articles)} articles" + (" (updated)" if changed else " (unchanged)"),
+                      markup=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
 @_guard
 def source(jurisdiction: str = typer.Argument(...), article: Optional[int] = typer.Argument(None),
            document: Optional[str] = typer.Option(None, "--document")):

@@ -302,7 +302,26 @@ def _ledger_gap_count(pack: m.Pack) -> int:
     return sum(1 for d in pack.documents.values() if d.law for n in d.law.articles if (d.id, n) not in listed)
 
 
-CHECKS = (check_rule_ids, check_versions, check_vocabulary, check_citations, check_references, check_ledger)
+def check_article_index(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """Each document's article index (source/<doc>.articles.yaml) is held and matches what the parser reads now."""
+    from .lawtext import index_path, render_index
+    out = []
+    for doc in pack.documents.values():
+        if doc.law is None:
+            continue
+        path = index_path(doc.source)
+        expected = render_index(doc.law, doc.source.name, doc.source.read_text(encoding="utf-8"))
+        where = m.Position(display_path(path), 1, 1)
+        if not path.is_file():
+            out.append(Diagnostic("index-missing", f"no article index for `{doc.id}`", where,
+                                  f"run `creditrules index {display_path(pack.directory)}`"))
+        elif path.read_text(encoding="utf-8") != expected:
+            out.append(Diagnostic("index-stale", f"the article index does not match {doc.source.name}", where,
+                                  f"run `creditrules index {display_path(pack.directory)}` and review the diff"))
+    return out
+
+
+CHECKS = (check_article_index, check_rule_ids, check_versions, check_vocabulary, check_citations, check_references, check_ledger)
 
 
 @dataclass
