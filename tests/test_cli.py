@@ -131,3 +131,15 @@ def test_vocab_json_lists_labels_and_readers():
 def test_source_shows_the_parsed_article():
     proc = run("source", "henan", "33")
     assert proc.returncode == 0 and "(2) 嚴重破壞市場公平競爭秩序" in proc.stdout
+
+
+def test_coverage_lists_rules_no_case_fires(tmp_path):
+    import shutil
+    pack = tmp_path / "mini"
+    shutil.copytree(MINI, pack)
+    (pack / "tests" / "cases.yaml").write_text(
+        "- name: only a crime\n  event: {id: c, subject: {type: natural_person}, kind: criminal_conviction}\n"
+        "  expect: {dishonesty.level: general}\n", encoding="utf-8")
+    proc = run("test", pack, "--coverage")
+    assert proc.returncode == 0
+    assert "never fired:" in proc.stdout and "severe.tax" in proc.stdout and ": dishonesty.crime" not in proc.stdout

@@ -193,9 +193,10 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
 
 @app.command("test")
 def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)"),
-          evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator")):
+          evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
+          show_coverage: bool = typer.Option(False, "--coverage", help="list the rules no test case fires")):
     """Run the YAML test cases shipped with each pack."""
-    from .testing import run_pack_tests
+    from .testing import coverage, run_pack_tests
     total = failed_count = 0
     for directory in packs or pack_dirs():
         try:
@@ -213,6 +214,11 @@ def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders 
             for line in r.failures:
                 err.print(f"    {line}", markup=False)
         out.print(f"{display_path(Path(directory))}: {len(results) - len(bad)} passed, {len(bad)} failed", markup=False)
+        if show_coverage:
+            n_rules, unfired = coverage(directory, results)
+            out.print(f"  coverage: {n_rules - len(unfired)}/{n_rules} rules fired by at least one case", markup=False)
+            for rule in unfired:
+                out.print(f"    never fired: {rule.pos}: {rule.id}", markup=False)
     out.print(f"{total - failed_count} passed, {failed_count} failed", markup=False)
     raise typer.Exit(1 if failed_count else 0)
 

@@ -28,6 +28,7 @@ class CaseResult:
     case: m.TestCase
     ok: bool
     failures: list[str]
+    fired: frozenset = frozenset()          # rules that fired in this case (for coverage)
 
     @property
     def position(self) -> Position:
@@ -129,7 +130,15 @@ def run_case(case: m.TestCase, pack_dir, evaluator: str = DEFAULT_EVALUATOR) -> 
         problem = check_expectation(det, str(path), expected, compiled.pack.default_document)
         if problem:
             failures.append(f"{case.expect_positions.get(path, case.pos)}: {problem}")
-    return CaseResult(case, not failures, failures)
+    fired = frozenset(t["rule"] for t in det["trace"] if t["outcome"] == "fired")
+    return CaseResult(case, not failures, failures, fired)
+
+
+def coverage(pack_dir, results: list[CaseResult]) -> tuple[int, list]:
+    """(rules in the pack, the rules no test case fired), in rule order, each with its position."""
+    compiled = compiled_pack(pack_dir)
+    fired = set().union(*(r.fired for r in results)) if results else set()
+    return len(compiled.rules), [r.rule for r in compiled.rules if r.rule.id not in fired]
 
 
 class _SubDoc:
