@@ -138,7 +138,7 @@ def test_coverage_lists_rules_no_case_fires(tmp_path):
     pack = tmp_path / "mini"
     shutil.copytree(MINI, pack)
     (pack / "tests" / "cases.yaml").write_text(
-        "- name: only a crime\n  event: {id: c, subject: {type: natural_person}, kind: criminal_conviction}\n"
+        "- name: only a crime\n  event: {id: c, subject: {type: natural_person}, kind: criminal_conviction, conduct: []}\n"
         "  expect: {dishonesty.level: general}\n", encoding="utf-8")
     proc = run("test", pack, "--coverage")
     assert proc.returncode == 0
