@@ -68,6 +68,12 @@ class CompiledRule:
     read_keys: tuple[str, ...] = ()                         # sorted `keys`: the memo key of its explanation
     explained: dict = field(default_factory=dict)          # memo: values of read_keys -> (truth, because, missing)
     traced: dict = field(default_factory=dict)             # memo: outcome + read values -> TraceEntry
+    outcome_key: str = ""                                   # the view attribute holding its outcome
+    only_criteria: bool = False                             # see concludes_only_criteria
+
+    def __post_init__(self) -> None:
+        self.outcome_key = outcome_key(self.index)
+        self.only_criteria = self.concludes_only_criteria
 
     @property
     def labels(self) -> list[str]:

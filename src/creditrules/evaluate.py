@@ -233,7 +233,7 @@ def decide_all(compiled: CompiledPack, views: list[dict], versions: list[m.Versi
                 out.raw[rule.index] = value
                 out.effective[rule.index] = effective
                 if effective is not None:
-                    view[outcome_key(rule.index)] = effective
+                    view[rule.outcome_key] = effective
     return results
 
 
@@ -365,7 +365,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         trace.append(entry)
         tracer.rule_considered(rule, entry)
         if effective is None:
-            if not rule.concludes_only_criteria or any(outcomes.effective.get(r) is None for r in rule.readers):
+            if not rule.only_criteria or any(outcomes.effective.get(r) is None for r in rule.readers):
                 a.missing.update(entry.missing)
             for con in rule.rule.then:
                 if con.kind == "dishonesty":
@@ -529,7 +529,7 @@ _MEMO_LIMIT = 4096
 
 def explain_rule(compiled: CompiledPack, rule: CompiledRule, view: dict) -> tuple[Truth, str, list[str]]:
     """`describe` of the rule's condition, memoised on exactly the view attributes the condition reads."""
-    key = tuple(view.get(k, _ABSENT) for k in rule.read_keys)
+    key = tuple(map(view.get, rule.read_keys))
     found = rule.explained.get(key)
     if found is None:
         if len(rule.explained) >= _MEMO_LIMIT:
@@ -545,8 +545,8 @@ def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effecti
                  view: dict) -> TraceEntry:
     """The rule's trace entry: a pure function of its outcome, its exceptions' outcomes and what it reads."""
     excluded = rule.index in outcomes.excluded
-    key = (excluded, raw, effective, tuple(outcomes.effective.get(o) for o in rule.overridden_by),
-           tuple(view.get(k, _ABSENT) for k in rule.read_keys))
+    key = (excluded, raw, effective, tuple(map(outcomes.effective.get, rule.overridden_by)),
+           tuple(map(view.get, rule.read_keys)))          # view values are never None: None means absent
     entry = rule.traced.get(key)
     if entry is None:
         if len(rule.traced) >= _MEMO_LIMIT:
