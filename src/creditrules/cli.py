@@ -18,7 +18,7 @@ from rich.console import Console
 from . import api
 from .errors import CreditRulesError, Diagnostic
 from .load import display_path
-from .packs import compiled_pack, pack_dirs
+from .packs import base_dirs, compiled_pack, pack_dirs
 from .vocabulary import SECTIONS, default_vocabulary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -169,7 +169,7 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
     from .load import load_pack_dir
     from .validate import validate_pack
     failed = False
-    for directory in packs or pack_dirs():
+    for directory in [b for d in (packs or pack_dirs()) for b in base_dirs(Path(d))]:
         try:
             pack = load_pack_dir(directory)
             vocab = default_vocabulary()
@@ -183,7 +183,8 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
         if result.errors:
             report(result.errors)
             failed = True
-        out.print(f"{pack.id}: {'ok' if result.ok else 'INVALID'} — {len(pack.rules)} rules, {len(pack.tests)} test cases; "
+        out.print(f"{pack.id}{' + ' + ', '.join(pack.layers) if pack.layers else ''}: {'ok' if result.ok else 'INVALID'} — "
+                  f"{len(pack.rules)} rules, {len(pack.tests)} test cases; "
                   f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope"
                   + (f", {s.pack_metadata} in pack.yaml" if s.pack_metadata else "") + "; "
                   + f"{s.gaps} ledger gaps, {s.unresolved_citations} unresolved citations"
@@ -198,7 +199,7 @@ def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders 
     """Run the YAML test cases shipped with each pack."""
     from .testing import coverage, run_pack_tests
     total = failed_count = 0
-    for directory in packs or pack_dirs():
+    for directory in [b for d in (packs or pack_dirs()) for b in base_dirs(Path(d))]:
         try:
             results = run_pack_tests(directory, evaluator.value)
         except CreditRulesError as exc:

@@ -33,6 +33,7 @@ class PackInfo(_Out):
     status: Literal["enacted", "trial", "draft"]
     effective_from: Optional[dt.date] = None
     selected_because: str
+    layers: list[str] = Field(default_factory=list)     # layers that supplement the pack (e.g. a national layer)
 
 
 class Dishonesty(_Out):

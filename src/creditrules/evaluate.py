@@ -477,7 +477,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     det = Determination(
         event_id=event.id, jurisdiction=pack.id, as_of=as_of,
         pack=PackInfo(id=pack.id, version=version.id, status=version.status, effective_from=version.effective_from,
-                      selected_because=choice.because),
+                      selected_because=choice.because, layers=list(pack.layers)),
         dishonesty=Dishonesty(level=level, at_least=top if level == "undetermined" else None, citations=dishonesty_cites),
         severe_list=SevereList(eligible=eligible, criteria=criteria, procedure=procedure, citations=severe_cites),
         sanctions=list(sanctions.values()), incentives=list(incentives.values()),

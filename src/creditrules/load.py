@@ -395,7 +395,9 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, 
 def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[Diagnostic]):
     r = _Reader(doc, diagnostics)
     top = r.mapping(doc.data, (), "pack.yaml") or {}
-    r.keys(top, (), ("id", "jurisdiction", "documents", "versions", "note"), ("id", "jurisdiction", "documents", "versions"))
+    is_layer = bool(top.get("supplements"))
+    r.keys(top, (), ("id", "jurisdiction", "documents", "versions", "supplements", "note"),
+           ("id", "documents") if is_layer else ("id", "jurisdiction", "documents", "versions"))
     documents: dict[str, m.Document] = {}
     for i, raw in enumerate(top.get("documents") or []):
         path = ("documents", i)
@@ -447,7 +449,7 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
             r.date(node.get("effective_from"), path + ("effective_from",), "`effective_from`"),
             r.date(node.get("effective_to"), path + ("effective_to",), "`effective_to`"),
             docs, bool(text_held), node.get("note"), r.pos(path)))
-    if not versions:
+    if not versions and not is_layer:
         r.error("missing-key", "a pack needs at least one version", ("versions",))
     jurisdiction = top.get("jurisdiction") if isinstance(top.get("jurisdiction"), dict) else {}
     return top, documents, versions, jurisdiction
@@ -526,17 +528,15 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_pack_dir(directory: Path | str) -> m.Pack:
-    """Load a pack folder; PackError with every problem found (sorted) if it does not load."""
-    directory = Path(directory)
-    diagnostics: list[Diagnostic] = []
+def _load_parts(directory: Path, diagnostics: list[Diagnostic], extra_titles: dict | None = None):
+    """One folder's pack.yaml, rules, ledger and tests (a pack, or a layer that supplements one)."""
     pack_file = directory / "pack.yaml"
     if not pack_file.is_file():
         raise PackError([Diagnostic("pack-missing", f"no pack.yaml in `{display_path(directory)}`", Position(display_path(directory)))])
     doc, errs = load_yaml_file(pack_file, display_path(pack_file))
     diagnostics += errs
     top, documents, versions, jurisdiction = _read_pack_yaml(doc, directory, display_path, diagnostics) if doc else ({}, {}, [], {})
-    titles = {d.id: d.title_zh for d in documents.values()}
+    titles = {**(extra_titles or {}), **{d.id: d.title_zh for d in documents.values()}}
     default_doc = next(iter(documents), "")
     rules: list[m.Rule] = []
     for path in sorted((directory / "rules").glob("*.yaml")):
@@ -557,7 +557,50 @@ def load_pack_dir(directory: Path | str) -> m.Pack:
         diagnostics += errs
         if tdoc is not None:
             tests += _read_tests(tdoc, diagnostics)
+    return top, documents, versions, jurisdiction, rules, ledger, tests, doc
+
+
+def supplemented(directory: Path) -> list[str]:
+    """The packs a folder supplements (`supplements:` in its pack.yaml): empty for an ordinary pack."""
+    try:
+        doc, _ = load_yaml_file(Path(directory) / "pack.yaml")
+    except OSError:  # pragma: no cover
+        return []
+    data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+    value = data.get("supplements") or []
+    return [str(v) for v in (value if isinstance(value, list) else [value])]
+
+
+def find_layers(directory: Path, pack_id: str) -> list[Path]:
+    """Folders beside `directory` whose pack.yaml says `supplements: [<pack_id>]` (a later layer, e.g. national)."""
+    return sorted(p.parent for p in directory.parent.glob("*/pack.yaml")
+                  if p.parent != directory and pack_id in supplemented(p.parent))
+
+
+def load_pack_dir(directory: Path | str) -> m.Pack:
+    """Load a pack folder, with every layer that supplements it; PackError with every problem found (sorted)."""
+    directory = Path(directory)
+    diagnostics: list[Diagnostic] = []
+    top, documents, versions, jurisdiction, rules, ledger, tests, doc = _load_parts(directory, diagnostics)
+    if top.get("supplements"):
+        raise PackError([Diagnostic("layer-not-pack", f"`{display_path(directory)}` is a layer that supplements "
+                                    f"{', '.join(supplemented(directory))}: load that pack, the layer comes with it",
+                                    doc.position(("supplements",)))])
+    layers = []
+    for layer_dir in find_layers(directory, str(top.get("id"))):
+        titles = {d.id: d.title_zh for d in documents.values()}
+        l_top, l_docs, _, _, l_rules, l_ledger, l_tests, l_doc = _load_parts(layer_dir, diagnostics, titles)
+        for doc_id, document in l_docs.items():
+            if doc_id in documents:
+                diagnostics.append(Diagnostic("duplicate-id", f"layer `{l_top.get('id')}` declares document `{doc_id}`, "
+                                              f"which pack `{top.get('id')}` already has", document.pos))
+            else:
+                documents[doc_id] = document
+        rules += l_rules
+        ledger += l_ledger
+        tests += l_tests
+        layers.append(str(l_top.get("id")))
     if diagnostics:
         raise PackError(diagnostics)
     return m.Pack(str(top.get("id")), directory, {k: str(v) for k, v in jurisdiction.items()}, documents, versions,
-                  rules, ledger, tests, doc.position(()), top.get("note"))
+                  rules, ledger, tests, doc.position(()), top.get("note"), layers)

@@ -235,6 +235,7 @@ class Pack:
     tests: list[TestCase]
     pos: Position
     note: str | None = None
+    layers: list[str] = field(default_factory=list)     # packs that supplement this one (`supplements:`)
 
     @property
     def default_document(self) -> str:

@@ -27,8 +27,17 @@ def policies_root() -> Path:
 
 
 def pack_dirs(root: Path | None = None) -> list[Path]:
+    """Every pack under the root (layers are not listed: they come with the pack they supplement)."""
+    from .load import supplemented
     root = root or policies_root()
-    return sorted(p.parent for p in root.glob("*/pack.yaml"))
+    return sorted(p.parent for p in root.glob("*/pack.yaml") if not supplemented(p.parent))
+
+
+def base_dirs(directory: Path) -> list[Path]:
+    """The pack folders to load for `directory`: itself, or, for a layer, the packs it supplements."""
+    from .load import supplemented
+    bases = supplemented(directory)
+    return [directory.parent / b for b in bases] if bases else [directory]
 
 
 def pack_dir(name_or_path: str | os.PathLike) -> Path:

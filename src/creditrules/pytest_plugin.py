@@ -16,19 +16,19 @@ def pytest_collect_file(parent, file_path: Path):
 class PackTestFile(pytest.File):
     def collect(self):
         from .errors import CreditRulesError
-        from .packs import compiled_pack
-        pack_dir = self.path.parent.parent
-        try:
-            compiled = compiled_pack(pack_dir)
-        except CreditRulesError as exc:
-            yield PackInvalidItem.from_parent(self, name="pack-valid", error=exc)
-            return
-        for case in compiled.pack.tests:
-            if Path(case.file).resolve() != self.path.resolve():
+        from .packs import base_dirs, compiled_pack
+        for pack_dir in base_dirs(self.path.parent.parent):       # a layer's cases run with the pack it supplements
+            try:
+                compiled = compiled_pack(pack_dir)
+            except CreditRulesError as exc:
+                yield PackInvalidItem.from_parent(self, name=f"pack-valid [{pack_dir.name}]", error=exc)
                 continue
-            for evaluator in ("reference", "durable"):
-                yield PackCaseItem.from_parent(self, name=f"{case.name} [{evaluator}]", case=case, pack_dir=pack_dir,
-                                               evaluator=evaluator)
+            for case in compiled.pack.tests:
+                if Path(case.file).resolve() != self.path.resolve():
+                    continue
+                for evaluator in ("reference", "durable"):
+                    yield PackCaseItem.from_parent(self, name=f"{case.name} [{evaluator}]", case=case, pack_dir=pack_dir,
+                                                   evaluator=evaluator)
 
 
 class PackInvalidItem(pytest.Item):
