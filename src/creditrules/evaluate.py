@@ -22,6 +22,7 @@ from .determination import (Citation, Deadline, Decision, Determination, Dishone
                             ProcedureStep, Publication, Repair, Sanction, SevereList, TraceEntry)
 from .event import CreditEvent
 from .explain_condition import describe
+from .identifiers import identifier_warning
 from .timerules import DateComputation, WorkingDayCalendar, add_period
 from .trace import NullTracer, Tracer
 
@@ -341,6 +342,9 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     a = _Assembler(compiled, event, calendar)
     for w in choice.warnings:
         a.warn(w)
+    id_warning = identifier_warning(event.subject.type, event.subject.id)
+    if id_warning:
+        a.warn(id_warning)
     trace: list[TraceEntry] = []
     levels: list[str] = []
     pending_levels: list[str] = []

@@ -1,0 +1,45 @@
+"""Check characters of the identifiers the regulations match records by (Henan art. 16, Xinjiang art. 25,
+Bingtuan art. 22): the unified social credit code (GB 32100-2015) and the citizen ID number (GB 11643-1999).
+
+A wrong check character is reported as a warning, not rejected: natural persons may be identified by another
+valid document number (其他有效身份证件号码), and the record itself may still be sound.
+"""
+from __future__ import annotations
+
+USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    return USCC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code: str) -> bool:
+    code = code.strip().upper()
+    return (len(code) == 18 and all(ch in USCC_CHARS for ch in code)
+            and uscc_check_char(code[:17]) == code[17])
+
+
+def id_check_char(first17: str) -> str:
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def is_valid_citizen_id(number: str) -> bool:
+    number = number.strip().upper()
+    return len(number) == 18 and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
+
+
+def identifier_warning(subject_type: str, identifier: str | None) -> str | None:
+    if not identifier:
+        return None
+    ident = identifier.strip().upper()
+    if subject_type in ("legal_person", "unincorporated_org") and not is_valid_uscc(ident):
+        return (f"subject.id `{identifier}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: "
+                "18 characters with a check character): records may not match")
+    if subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit() and not is_valid_citizen_id(ident):
+        return (f"subject.id `{identifier}` looks like a citizen ID number (居民身份证号码) but its check character is "
+                "wrong (GB 11643-1999): records may not match")
+    return None

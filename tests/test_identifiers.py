@@ -1,0 +1,24 @@
+"""Check characters of the matching identifiers (Henan art. 16): the examples published with the standards."""
+from creditrules.api import evaluate
+from creditrules.identifiers import identifier_warning, is_valid_citizen_id, is_valid_uscc
+
+
+def test_unified_social_credit_code_check_character():
+    assert is_valid_uscc("91350100M000100Y43")          # GB 32100-2015 worked example
+    assert not is_valid_uscc("91350100M000100Y44")
+    assert not is_valid_uscc("91350100M000100Y4")       # 17 characters
+    assert not is_valid_uscc("91350100M000100I43")      # I is not in the code's alphabet
+
+
+def test_citizen_id_check_character():
+    assert is_valid_citizen_id("11010519491231002X")    # GB 11643-1999 example
+    assert not is_valid_citizen_id("110105194912310021")
+
+
+def test_a_bad_code_is_a_warning_not_a_rejection():
+    assert identifier_warning("legal_person", "91350100M000100Y43") is None
+    assert "统一社会信用代码" in identifier_warning("legal_person", "91350100M000100Y44")
+    assert identifier_warning("natural_person", "E12345678") is None      # another valid document: not checked
+    det = evaluate({"id": "i", "subject": {"type": "legal_person", "id": "91350100M000100Y44"}, "kind": "registration"},
+                   jurisdiction="henan", as_of="2024-06-01")
+    assert any("91350100M000100Y44" in w for w in det.warnings)
