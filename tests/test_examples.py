@@ -78,3 +78,15 @@ def test_every_pack_validates_with_no_gaps(pack):
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     assert "0 ledger gaps, 0 unresolved citations" in proc.stdout
+
+
+def test_missing_facts_are_only_those_that_would_change_the_outcome():
+    """Art. 36(1) makes a listed subject's information public, so whether a law requires publication (18(2)) would
+    change nothing; for a record not on the list it decides public (18(2)) against government sharing (18(3))."""
+    listed = creditrules.evaluate(EXAMPLES / "henan-tax-evasion.yaml", jurisdiction="henan", as_of="2024-06-01")
+    assert listed.publication.disclosure == "public"
+    assert "publication_required_by_law" not in listed.missing_facts
+    event = creditrules.read_event(EXAMPLES / "henan-tax-evasion.yaml")
+    not_listed = event.model_copy(update={"facts": {**event.facts, "on_severe_list": False}})
+    det = creditrules.evaluate(not_listed, jurisdiction="henan", as_of="2024-06-01")
+    assert det.publication.disclosure is None and "publication_required_by_law" in det.missing_facts

@@ -90,7 +90,8 @@ def _summary_text(det) -> str:
              f"  severe list: eligible={det.severe_list.eligible} criteria={', '.join(det.severe_list.criteria) or '-'}",
              f"  sanctions: {', '.join(s.id for s in det.sanctions) or '-'}",
              f"  incentives: {', '.join(i.id for i in det.incentives) or '-'}",
-             f"  publication: {det.publication.disclosure} {det.publication.start} -> {det.publication.max_end}",
+             "  publication: " + (f"{det.publication.disclosure or 'disclosure not fixed'}, {det.publication.start} -> "
+                                  f"{det.publication.max_end or 'end not fixed'}" if det.publication.citations else "-"),
              f"  repair: eligible={det.repair.eligible} earliest={det.repair.earliest}",
              *(f"  deadline {d.id}: {d.due}" for d in det.deadlines),
              *(f"  decision {d.id}: {d.value}" + (f" until {d.until}" if d.until else "") for d in det.decisions)]

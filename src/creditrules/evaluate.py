@@ -359,6 +359,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     repair_unknown = False
     dated: list[tuple[CompiledRule, m.Conclusion]] = []     # deadlines, decisions, repair: after publication
     dishonesty_cites: list[Citation] = []
+    undetermined: list[tuple[CompiledRule, TraceEntry]] = []
     persons = [Person(role=p.role, name=p.name) for p in (event.subject.responsible_persons or [])]
 
     for rule in compiled.rules:
@@ -369,8 +370,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         trace.append(entry)
         tracer.rule_considered(rule, entry)
         if effective is None:
-            if not rule.only_criteria or any(outcomes.effective.get(r) is None for r in rule.readers):
-                a.missing.update(entry.missing)
+            undetermined.append((rule, entry))
             for con in rule.rule.then:
                 if con.kind == "dishonesty":
                     pending_levels.append(con.fields["level"])
@@ -428,6 +428,14 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             elif k == "deferral":
                 a.warn(f"{_labels(cites) or rule.rule.id}: {con.fields['what']} is deferred to "
                        f"{con.fields['to']}; this pack does not fix it")
+
+    # missing facts: only those of undetermined rules whose conclusions could still change the determination
+    for rule, entry in undetermined:
+        if any(outcomes.effective.get(r) is None for r in rule.readers) or any(
+                _could_change(rule.rule.id, con, levels, eligible_true, sanctions, incentives, procedure, a,
+                              repair_fields, dated)
+                for con in rule.rule.then):
+            a.missing.update(entry.missing)
 
     # dishonesty level: the highest that holds, unless a higher one is still unknown
     top = max(levels, key=_LEVEL_RANK.get, default=None)
@@ -489,6 +497,32 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         citations=list(a.citations.values()), trace=trace, missing_facts=sorted(a.missing), warnings=a.warnings)
     tracer.determined(det)
     return det
+
+
+def _could_change(rule_id: str, con: m.Conclusion, levels, eligible_true, sanctions, incentives, procedure, a,
+                  repair_fields, dated) -> bool:
+    """Would this conclusion, were its rule to hold, add something the determination does not already say?"""
+    k, f = con.kind, con.fields
+    if k == "severe_criterion":
+        return False                               # matters only through the rules that read it
+    if k == "dishonesty":
+        return not any(_LEVEL_RANK[x] >= _LEVEL_RANK[f["level"]] for x in levels)
+    if k == "severe_list":
+        return not eligible_true
+    if k == "sanction":
+        return (f.get("id") or rule_id) not in sanctions
+    if k == "incentive":
+        return (f.get("id") or rule_id) not in incentives
+    if k == "procedure_step":
+        return f["id"] not in {p.id for p in procedure}
+    if k == "publication":
+        return any(a.publication.get(key) != value for key, value in f.items())
+    if k == "repair":
+        return any(repair_fields.get(key) != value for key, value in f.items())
+    if k in ("deadline", "decision"):
+        return not any(c.kind == k and c.fields.get("id") == f.get("id") and c.fields.get("value") == f.get("value")
+                       for _, c in dated)
+    return True                                    # warnings and deferrals: whether they apply is itself news
 
 
 def _labels(cites: list[Citation]) -> str:
