@@ -57,7 +57,7 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
     vocab = Vocabulary()
     diagnostics: list[Diagnostic] = []
     where: dict[tuple[str, str], str] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob("*.yaml"), key=lambda p: (p.name != "core.yaml", p.name)):   # the contract's first
         doc, errs = load_yaml_file(path, display=f"vocabulary/{path.name}")
         diagnostics += errs
         if doc is None or doc.data is None:
