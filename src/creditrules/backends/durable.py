@@ -38,6 +38,7 @@ def _noop(c) -> None:
 
 class DurableEvaluator:
     name = "durable"
+    cycle_free = False         # durable's action closures form reference cycles: the GC must run
 
     def __init__(self) -> None:
         self._host = _QuietHost()
