@@ -143,3 +143,13 @@ def test_coverage_lists_rules_no_case_fires(tmp_path):
     proc = run("test", pack, "--coverage")
     assert proc.returncode == 0
     assert "never fired:" in proc.stdout and "severe.tax" in proc.stdout and ": dishonesty.crime" not in proc.stdout
+
+
+def test_engine_warnings_in_chinese_with_lang_zh(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text("id: z\nsubject: {type: legal_person, id: 91350100M000100Y44}\nkind: registration\n"
+                    "occurred_on: 2024-06-01\n", encoding="utf-8")
+    zh = run("explain", path, "-j", "jilin", "--lang", "zh").stdout
+    assert "依据草案（草案/征求意见稿）作出" in zh and "不是有效的统一社会信用代码" in zh
+    en = json.loads(run("evaluate", path, "-j", "jilin").stdout)
+    assert any("made from a draft" in w for w in en["warnings"])

@@ -54,12 +54,12 @@ def load_pack(name_or_path: Union[str, os.PathLike]) -> Pack:
 
 
 def evaluate(event: EventInput, jurisdiction: str = "henan", as_of: Union[str, dt.date, None] = None, *,
-             evaluator: str = DEFAULT_EVALUATOR, tracer: Tracer | None = None) -> Determination:
-    """Evaluate one credit event against one jurisdiction's pack."""
+             evaluator: str = DEFAULT_EVALUATOR, tracer: Tracer | None = None, lang: str = "en") -> Determination:
+    """Evaluate one credit event against one jurisdiction's pack (the engine's own warnings in `lang`: en or zh)."""
     checked = read_event(event)
     compiled = compiled_pack(jurisdiction)
     return evaluate_events(compiled, [checked], _as_of(as_of), working_day_calendar(compiled.pack.directory),
-                           get_evaluator(evaluator), tracer)[0]
+                           get_evaluator(evaluator), tracer, lang)[0]
 
 
 @dataclass
@@ -71,7 +71,7 @@ class BatchItem:
 
 
 def evaluate_many(events: Iterable[Any], jurisdiction: str = "henan", as_of: Union[str, dt.date, None] = None, *,
-                  evaluator: str = DEFAULT_EVALUATOR, where: str = "<batch>") -> list[BatchItem]:
+                  evaluator: str = DEFAULT_EVALUATOR, where: str = "<batch>", lang: str = "en") -> list[BatchItem]:
     """Evaluate many events; a bad one is reported with its position, the good ones are all evaluated."""
     compiled = compiled_pack(jurisdiction)
     day = _as_of(as_of)
@@ -83,7 +83,7 @@ def evaluate_many(events: Iterable[Any], jurisdiction: str = "henan", as_of: Uni
         except CreditRulesError as exc:
             items.append(BatchItem(i, error=exc))
     determinations = evaluate_events(compiled, [e for _, e in good], day, working_day_calendar(compiled.pack.directory),
-                                     get_evaluator(evaluator))
+                                     get_evaluator(evaluator), lang=lang)
     items += [BatchItem(i, determination=d) for (i, _), d in zip(good, determinations)]
     return sorted(items, key=lambda item: item.index)
 

@@ -107,13 +107,15 @@ def evaluate(event_file: Path = typer.Argument(..., help="one event (YAML/JSON) 
              jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a pack folder"),
              as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
              fmt: Fmt = typer.Option(Fmt.json, "--format"),
-             evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator")):
+             evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
+             lang: Lang = typer.Option(Lang.en, "--lang", help="language of the engine's own warnings")):
     """Evaluate one event, or a JSONL batch (a bad line is reported; every good line is still evaluated)."""
     if event_file.suffix.lower() == ".jsonl":
         if not event_file.is_file():
             api.read_event(event_file)      # raises the file-missing error
         records, bad = api.read_jsonl(event_file)
-        items = api.evaluate_many([r for _, r in records], jurisdiction, as_of, evaluator=evaluator.value, where=str(event_file))
+        items = api.evaluate_many([r for _, r in records], jurisdiction, as_of, evaluator=evaluator.value,
+                                  where=str(event_file), lang=lang.value)
         linenos = [n for n, _ in records]
         failed = False
         for item in items:
@@ -133,7 +135,7 @@ def evaluate(event_file: Path = typer.Argument(..., help="one event (YAML/JSON) 
             failed = True
             report(item.error.diagnostics)
         raise typer.Exit(1 if failed else 0)
-    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value)
+    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value)
     if fmt is Fmt.json:
         out.print(json.dumps(det.to_json(), ensure_ascii=False, indent=2), markup=False)
     else:
@@ -150,7 +152,7 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
             lang: Lang = typer.Option(Lang.zh, "--lang")):
     """Why: every conclusion with the rule, the article's own words and the facts behind it."""
     from .explain import explanation_tree, why_not_tree
-    det = api.evaluate(event_file, jurisdiction, as_of)
+    det = api.evaluate(event_file, jurisdiction, as_of, lang=lang.value)
     compiled = compiled_pack(jurisdiction)
     if why_not:
         out.print(why_not_tree(det, compiled, why_not, lang.value), soft_wrap=False)   # wrap, never crop the law

@@ -25,6 +25,7 @@ from .determination import (Citation, Deadline, Decision, Determination, Dishone
 from .event import CreditEvent
 from .explain_condition import describe
 from .identifiers import identifier_warning
+from .messages import msg
 from .timerules import DateComputation, WorkingDayCalendar, add_period
 from .trace import NullTracer, Tracer
 
@@ -44,7 +45,7 @@ def _in_force(v: m.Version, day: dt.date) -> bool:
     return v.effective_from is not None and v.effective_from <= day and (v.effective_to is None or day <= v.effective_to)
 
 
-def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date) -> VersionChoice:
+def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date, lang: str = "en") -> VersionChoice:
     if event.basis is not None and event.basis.decided_on is not None:
         day, which = event.basis.decided_on, "the decision date (basis.decided_on)"
     elif event.occurred_on is not None:
@@ -65,23 +66,23 @@ def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date) -> VersionC
             chosen = later[0]
             because = (f"no held version is in force on {day}, {which}; version {chosen.id} comes into force on "
                        f"{chosen.effective_from} and is used")
-            warnings.append(f"{pack.id} {chosen.id} was not yet in force on {day} (in force from {chosen.effective_from}): "
-                            "this determination applies it anyway, for reference")
+            warnings.append(msg("not_yet_in_force", lang, pack=pack.id, version=chosen.id, day=day,
+                                start=chosen.effective_from))
         elif drafts:
             chosen = drafts[-1]
             because = f"version {chosen.id} is the only text the pack holds for {day}, {which}, and it is a draft"
         else:
             chosen = max(held, key=lambda v: v.effective_from or dt.date.min)
             because = f"no held version is in force on {day}, {which}; the latest held version {chosen.id} is used"
-            warnings.append(f"{pack.id} {chosen.id} was not in force on {day}")
+            warnings.append(msg("not_in_force", lang, pack=pack.id, version=chosen.id, day=day))
         for v in not_held:
-            warnings.append(f"the version in force on {day} is {pack.id} {v.id} ({v.status}, in force from "
-                            f"{v.effective_from}), whose text the pack does not hold; evaluated with version {chosen.id} instead")
+            warnings.append(msg("version_not_held", lang, day=day, pack=pack.id, other=v.id, status=v.status,
+                                start=v.effective_from, version=chosen.id))
             because += f"; the version in force then ({v.id}, from {v.effective_from}) is not held"
     if chosen.status == "draft":
-        warnings.append(f"made from a draft (草案/征求意见稿), not enacted law: {pack.id} version {chosen.id}")
+        warnings.append(msg("draft_version", lang, pack=pack.id, version=chosen.id))
     elif chosen.status == "trial":
-        warnings.append(f"made from trial measures (试行): {pack.id} version {chosen.id}")
+        warnings.append(msg("trial_version", lang, pack=pack.id, version=chosen.id))
     return VersionChoice(chosen, because, warnings)
 
 
@@ -253,7 +254,8 @@ def _citation(rc: ResolvedCite) -> Citation:
 class _Assembler:
     """Collects the conclusions of the rules that hold into one determination."""
 
-    def __init__(self, compiled: CompiledPack, event: CreditEvent, calendar: WorkingDayCalendar):
+    def __init__(self, compiled: CompiledPack, event: CreditEvent, calendar: WorkingDayCalendar, lang: str = "en"):
+        self.lang = lang
         self.compiled = compiled
         self.event = event
         self.calendar = calendar
@@ -273,7 +275,7 @@ class _Assembler:
                 self.citations[c] = _citation(self.compiled.resolved(c))
             document = self.compiled.pack.documents.get(c.document)
             if document is not None and document.status == "draft":
-                self.warn(f"drawn from a draft (征求意见稿/草案), not law in force: 《{document.title_zh}》")
+                self.warn(msg("draft_document", self.lang, title=document.title_zh))
         out: list[Citation] = []
         for c in own:
             if self.citations[c] not in out:
@@ -307,8 +309,7 @@ class _Assembler:
     def add(self, start: dt.date, period: m.Period) -> DateComputation:
         if period.working_days:
             comp = self.calendar.add_working_days(start, period.working_days)
-            if comp.warning:
-                self.warn(comp.warning)
+            self.calendar_warning(comp)
             return comp
         return add_period(start, years=period.years, months=period.months, days=period.days)
 
@@ -316,26 +317,33 @@ class _Assembler:
         comp, missing = computed_date(self.event, expr, self.calendar, self.dates)
         if comp is None:
             self.missing.add(_missing_name(missing))
-        elif comp.warning:
-            self.warn(comp.warning)
+        else:
+            self.calendar_warning(comp)
         return comp
+
+    def calendar_warning(self, comp: DateComputation) -> None:
+        if comp.unknown_years:
+            years = ", ".join(str(y) for y in comp.unknown_years)
+            self.warn(msg("calendar_unknown", self.lang, years=years, start=comp.start, first=comp.unknown_years[0]))
 
 
 def evaluate_event(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calendar: WorkingDayCalendar,
-                   evaluator: Evaluator | None = None, tracer: Tracer | None = None) -> Determination:
-    return evaluate_events(compiled, [event], as_of, calendar, evaluator, tracer)[0]
+                   evaluator: Evaluator | None = None, tracer: Tracer | None = None, lang: str = "en") -> Determination:
+    return evaluate_events(compiled, [event], as_of, calendar, evaluator, tracer, lang)[0]
 
 
 def evaluate_events(compiled: CompiledPack, events: list[CreditEvent], as_of: dt.date, calendar: WorkingDayCalendar,
-                    evaluator: Evaluator | None = None, tracer: Tracer | None = None) -> list[Determination]:
+                    evaluator: Evaluator | None = None, tracer: Tracer | None = None,
+                    lang: str = "en") -> list[Determination]:
+    """Evaluate a batch; the engine's own sentences (warnings) in `lang` ("en" or "zh")."""
     evaluator = evaluator or get_evaluator(DEFAULT_EVALUATOR)
     cycle_free = getattr(evaluator, "cycle_free", False)
     with paused_gc(cycle_free):
-        choices = [select_version(compiled.pack, e, as_of) for e in events]
+        choices = [select_version(compiled.pack, e, as_of, lang) for e in events]
         views = [build_view(e, compiled, calendar) for e in events]
         outcomes = decide_all(compiled, views, [c.version for c in choices], evaluator)
         with paused_gc(not cycle_free):
-            return [assemble(compiled, e, as_of, calendar, v, o, c, tracer or NullTracer())
+            return [assemble(compiled, e, as_of, calendar, v, o, c, tracer or NullTracer(), lang)
                     for e, v, o, c in zip(events, views, outcomes, choices)]
 
 
@@ -358,11 +366,11 @@ _LEVEL_RANK = {"general": 1, "severe": 2}
 
 
 def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calendar: WorkingDayCalendar, view: dict,
-             outcomes: Outcomes, choice: VersionChoice, tracer: Tracer) -> Determination:
-    a = _Assembler(compiled, event, calendar)
+             outcomes: Outcomes, choice: VersionChoice, tracer: Tracer, lang: str = "en") -> Determination:
+    a = _Assembler(compiled, event, calendar, lang)
     for w in choice.warnings:
         a.warn(w)
-    id_warning = identifier_warning(event.subject.type, event.subject.id)
+    id_warning = identifier_warning(event.subject.type, event.subject.id, lang)
     if id_warning:
         a.warn(id_warning)
     trace: list[TraceEntry] = []
@@ -414,8 +422,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                 if con.fields.get("value") == "deferred":
                     eligible_deferred = True
                     if not any(other.kind == "deferral" for other in rule.rule.then):
-                        a.warn(f"{_labels(cites)}: whether the subject belongs on the severe-dishonesty list is left "
-                               "to rules this pack does not hold, so severe_list.eligible is null")
+                        a.warn(msg("severe_list_deferred", lang, labels=_labels(cites)))
                 else:
                     eligible_true = True
                 severe_cites += [c for c in cites if c not in severe_cites]
@@ -446,8 +453,8 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             elif k == "warning":
                 a.warn(con.fields["text"], _labels(cites))
             elif k == "deferral":
-                a.warn(f"{_labels(cites) or rule.rule.id}: {con.fields['what']} is deferred to "
-                       f"{con.fields['to']}; this pack does not fix it")
+                a.warn(msg("deferral", lang, labels=_labels(cites) or rule.rule.id, what=con.fields["what"],
+                           to=con.fields["to"]))
 
     # missing facts: only those of undetermined rules whose conclusions could still change the determination
     for rule, entry in undetermined:
@@ -489,8 +496,8 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
             if same is not None:                 # one decision, several provisions: merged, conflicts flagged
                 same.citations += [c for c in cites if c not in same.citations]
                 if same.value != value:
-                    a.warn(f"decision {f['id']}: the provisions give different values ({same.value!r}, {value!r}); "
-                           f"the first is kept", _labels(cites))
+                    a.warn(msg("decision_conflict", lang, id=f["id"], first=repr(same.value), second=repr(value)),
+                           _labels(cites))
                 continue
             decisions.append(Decision(id=f["id"], value=value, until=comp.result if comp else None,
                                       computation=comp.describe() if comp else None, citations=cites))
@@ -562,8 +569,8 @@ def _publication(a: _Assembler) -> Publication:
         spec = f.get(key)
         label = _labels(a.publication_field_cites.get(key, [])) or "publication"
         if isinstance(spec, m.Deferred):
-            a.warn(f"{label}: the {'minimum' if key == 'min' else 'maximum'} publication period is deferred to "
-                   f"{spec.to}; this pack does not fix it, so {key}_end is null")
+            a.warn(msg("period_deferred", a.lang, labels=label, which="minimum" if key == "min" else "maximum",
+                       which_zh="最短" if key == "min" else "最长", to=spec.to, field=f"{key}_end"))
             ends[key] = None
         elif isinstance(spec, m.Period) and start is not None:
             comp = a.add(start, spec)

@@ -32,14 +32,13 @@ def is_valid_citizen_id(number: str) -> bool:
     return len(number) == 18 and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
 
 
-def identifier_warning(subject_type: str, identifier: str | None) -> str | None:
+def identifier_warning(subject_type: str, identifier: str | None, lang: str = "en") -> str | None:
+    from .messages import msg
     if not identifier:
         return None
     ident = identifier.strip().upper()
     if subject_type in ("legal_person", "unincorporated_org") and not is_valid_uscc(ident):
-        return (f"subject.id `{identifier}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: "
-                "18 characters with a check character): records may not match")
+        return msg("uscc_invalid", lang, id=identifier)
     if subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit() and not is_valid_citizen_id(ident):
-        return (f"subject.id `{identifier}` looks like a citizen ID number (居民身份证号码) but its check character is "
-                "wrong (GB 11643-1999): records may not match")
+        return msg("citizen_id_invalid", lang, id=identifier)
     return None

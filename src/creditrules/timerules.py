@@ -25,7 +25,16 @@ class DateComputation:
     start: dt.date
     rule: str
     result: dt.date
-    warning: str | None = None
+    unknown_years: tuple[int, ...] = ()     # years counted on weekends alone (no holiday arrangement held)
+
+    @property
+    def warning(self) -> str | None:
+        """The English warning, for callers outside a determination (which words it in its own language)."""
+        if not self.unknown_years:
+            return None
+        from .messages import msg
+        return msg("calendar_unknown", "en", years=", ".join(map(str, self.unknown_years)), start=self.start,
+                   first=self.unknown_years[0])
 
     def describe(self) -> str:
         if " of " in self.rule:                      # a day of a named year: no start to add to
@@ -91,12 +100,7 @@ class WorkingDayCalendar:
                 unknown_years.add(day.year)
             if self.is_workday(day):
                 counted += 1
-        warning = None
-        if unknown_years:
-            years = ", ".join(str(y) for y in sorted(unknown_years))
-            warning = (f"the holiday arrangement for {years} is not held: working days from {start.isoformat()} were "
-                       f"counted on weekends alone (add policies/calendar/{min(unknown_years)}.yaml)")
-        return DateComputation(start, f"{n} working day{'s' if n != 1 else ''}", day, warning)
+        return DateComputation(start, f"{n} working day{'s' if n != 1 else ''}", day, tuple(sorted(unknown_years)))
 
 
 def _parse_day(value, file: str, where: Position, diagnostics: list[Diagnostic]) -> list[dt.date]:

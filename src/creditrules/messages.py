@@ -1,0 +1,60 @@
+"""The sentences the engine writes itself (not the law's words), in English and Chinese.
+
+A determination's warnings are made in the language asked for (`evaluate(..., lang="zh")`, `explain --lang zh`);
+the law's own words and the pack's own warnings are never translated.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "not_yet_in_force": {
+        "en": "{pack} {version} was not yet in force on {day} (in force from {start}): this determination applies it "
+              "anyway, for reference",
+        "zh": "{pack} {version} 于{day}尚未施行（自{start}起施行）：本结论仍按其作出，仅供参考"},
+    "not_in_force": {
+        "en": "{pack} {version} was not in force on {day}",
+        "zh": "{pack} {version} 于{day}不在施行期间"},
+    "version_not_held": {
+        "en": "the version in force on {day} is {pack} {other} ({status}, in force from {start}), whose text the pack "
+              "does not hold; evaluated with version {version} instead",
+        "zh": "{day}施行的版本为 {pack} {other}（{status}，自{start}起施行），本规范包未收录其文本；改按版本 {version} 作出"},
+    "draft_version": {
+        "en": "made from a draft (草案/征求意见稿), not enacted law: {pack} version {version}",
+        "zh": "依据草案（草案/征求意见稿）作出，并非已生效的法律：{pack} 版本 {version}"},
+    "trial_version": {
+        "en": "made from trial measures (试行): {pack} version {version}",
+        "zh": "依据试行办法作出：{pack} 版本 {version}"},
+    "draft_document": {
+        "en": "drawn from a draft (征求意见稿/草案), not law in force: 《{title}》",
+        "zh": "该结论出自草案（征求意见稿/草案），尚未生效：《{title}》"},
+    "severe_list_deferred": {
+        "en": "{labels}: whether the subject belongs on the severe-dishonesty list is left to rules this pack does not "
+              "hold, so severe_list.eligible is null",
+        "zh": "{labels}：是否列入严重失信主体名单由本规范包未收录的规定决定，故 severe_list.eligible 为空"},
+    "deferral": {
+        "en": "{labels}: {what} is deferred to {to}; this pack does not fix it",
+        "zh": "{labels}：{what}依照{to}确定，本规范包不作规定"},
+    "period_deferred": {
+        "en": "{labels}: the {which} publication period is deferred to {to}; this pack does not fix it, so {field} is null",
+        "zh": "{labels}：{which_zh}公示期限依照{to}确定，本规范包不作规定，故 {field} 为空"},
+    "decision_conflict": {
+        "en": "decision {id}: the provisions give different values ({first}, {second}); the first is kept",
+        "zh": "决定 {id}：各条款给出的值不同（{first}、{second}），保留前者"},
+    "calendar_unknown": {
+        "en": "the holiday arrangement for {years} is not held: working days from {start} were counted on weekends "
+              "alone (add policies/calendar/{first}.yaml)",
+        "zh": "未收录{years}年的节假日安排：自{start}起的工作日仅按周末计算（可添加 policies/calendar/{first}.yaml）"},
+    "uscc_invalid": {
+        "en": "subject.id `{id}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: 18 characters "
+              "with a check character): records may not match",
+        "zh": "subject.id `{id}` 不是有效的统一社会信用代码（GB 32100-2015：18位，含校验码），信息可能无法关联匹配"},
+    "citizen_id_invalid": {
+        "en": "subject.id `{id}` looks like a citizen ID number (居民身份证号码) but its check character is wrong "
+              "(GB 11643-1999): records may not match",
+        "zh": "subject.id `{id}` 形似居民身份证号码，但校验码不正确（GB 11643-1999），信息可能无法关联匹配"},
+}
+
+
+def msg(key: str, lang: str = "en", **values) -> str:
+    return MESSAGES[key]["zh" if lang == "zh" else "en"].format(**values)
