@@ -153,3 +153,10 @@ def test_engine_warnings_in_chinese_with_lang_zh(tmp_path):
     assert "依据草案（草案/征求意见稿）作出" in zh and "不是有效的统一社会信用代码" in zh
     en = json.loads(run("evaluate", path, "-j", "jilin").stdout)
     assert any("made from a draft" in w for w in en["warnings"])
+
+
+def test_explain_reasons_in_chinese(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text(EVENT, encoding="utf-8")
+    zh = run("explain", path, "-j", MINI, "--why-not", "dishonesty.crime").stdout
+    assert "事件类型为 administrative_penalty，而非 criminal_conviction" in zh

@@ -47,38 +47,38 @@ def _in_force(v: m.Version, day: dt.date) -> bool:
 
 def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date, lang: str = "en") -> VersionChoice:
     if event.basis is not None and event.basis.decided_on is not None:
-        day, which = event.basis.decided_on, "the decision date (basis.decided_on)"
+        day, which = event.basis.decided_on, msg("which_decided", lang)
     elif event.occurred_on is not None:
-        day, which = event.occurred_on, "the day it occurred (occurred_on)"
+        day, which = event.occurred_on, msg("which_occurred", lang)
     else:
-        day, which = as_of, "as_of (the event has no date)"
+        day, which = as_of, msg("which_as_of", lang)
     held = [v for v in pack.versions if v.text_held]
     warnings: list[str] = []
     in_force_held = [v for v in held if _in_force(v, day)]
     if in_force_held:
         chosen = max(in_force_held, key=lambda v: v.effective_from)
-        because = f"version {chosen.id} ({chosen.status}) is in force on {day}, {which}: in force from {chosen.effective_from}"
+        because = msg("because_in_force", lang, version=chosen.id, status=chosen.status, day=day, which=which,
+                      start=chosen.effective_from)
     else:
         not_held = [v for v in pack.versions if not v.text_held and _in_force(v, day)]
         later = sorted((v for v in held if v.effective_from and v.effective_from > day), key=lambda v: v.effective_from)
         drafts = [v for v in held if v.effective_from is None]
         if later and not not_held:
             chosen = later[0]
-            because = (f"no held version is in force on {day}, {which}; version {chosen.id} comes into force on "
-                       f"{chosen.effective_from} and is used")
+            because = msg("because_later", lang, day=day, which=which, version=chosen.id, start=chosen.effective_from)
             warnings.append(msg("not_yet_in_force", lang, pack=pack.id, version=chosen.id, day=day,
                                 start=chosen.effective_from))
         elif drafts:
             chosen = drafts[-1]
-            because = f"version {chosen.id} is the only text the pack holds for {day}, {which}, and it is a draft"
+            because = msg("because_draft", lang, version=chosen.id, day=day, which=which)
         else:
             chosen = max(held, key=lambda v: v.effective_from or dt.date.min)
-            because = f"no held version is in force on {day}, {which}; the latest held version {chosen.id} is used"
+            because = msg("because_latest", lang, day=day, which=which, version=chosen.id)
             warnings.append(msg("not_in_force", lang, pack=pack.id, version=chosen.id, day=day))
         for v in not_held:
             warnings.append(msg("version_not_held", lang, day=day, pack=pack.id, other=v.id, status=v.status,
                                 start=v.effective_from, version=chosen.id))
-            because += f"; the version in force then ({v.id}, from {v.effective_from}) is not held"
+            because += msg("because_not_held", lang, other=v.id, start=v.effective_from)
     if chosen.status == "draft":
         warnings.append(msg("draft_version", lang, pack=pack.id, version=chosen.id))
     elif chosen.status == "trial":
@@ -394,7 +394,7 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
         idx = rule.index
         effective = outcomes.effective.get(idx)
         raw = outcomes.raw.get(idx)
-        entry = _trace_entry(compiled, rule, raw, effective, outcomes, view)
+        entry = _trace_entry(compiled, rule, raw, effective, outcomes, view, lang)
         trace.append(entry)
         tracer.rule_considered(rule, entry)
         if effective is None:
@@ -592,14 +592,14 @@ def _publication(a: _Assembler) -> Publication:
 _MEMO_LIMIT = 4096
 
 
-def explain_rule(compiled: CompiledPack, rule: CompiledRule, view: dict) -> tuple[Truth, str, list[str]]:
+def explain_rule(compiled: CompiledPack, rule: CompiledRule, view: dict, lang: str = "en") -> tuple[Truth, str, list[str]]:
     """`describe` of the rule's condition, memoised on exactly the view attributes the condition reads."""
-    key = tuple(map(view.get, rule.read_keys))
+    key = (lang, *map(view.get, rule.read_keys))
     found = rule.explained.get(key)
     if found is None:
         if len(rule.explained) >= _MEMO_LIMIT:
             rule.explained.clear()
-        found = rule.explained[key] = describe(rule.rule.when, view, compiled)
+        found = rule.explained[key] = describe(rule.rule.when, view, compiled, lang)
     return found
 
 
@@ -607,26 +607,36 @@ _ABSENT = object()
 
 
 def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,
-                 view: dict) -> TraceEntry:
+                 view: dict, lang: str = "en") -> TraceEntry:
     """The rule's trace entry: a pure function of its outcome, its exceptions' outcomes and what it reads."""
     excluded = rule.index in outcomes.excluded
-    key = (excluded, raw, effective, tuple(map(outcomes.effective.get, rule.overridden_by)),
+    key = (lang, excluded, raw, effective, tuple(map(outcomes.effective.get, rule.overridden_by)),
            tuple(map(view.get, rule.read_keys)))          # view values are never None: None means absent
     entry = rule.traced.get(key)
     if entry is None:
         if len(rule.traced) >= _MEMO_LIMIT:
             rule.traced.clear()
-        entry = rule.traced[key] = _new_trace_entry(compiled, rule, raw, effective, outcomes, view, excluded)
+        entry = rule.traced[key] = _new_trace_entry(compiled, rule, raw, effective, outcomes, view, excluded, lang)
     return entry
 
 
+_TRACE_WORDS = {
+    "en": {"not_in_version": "not part of the selected pack version",
+           "overridden": "its conditions hold, but the exception {rule} ({label}) applies",
+           "exception_unknown": "its conditions hold, but whether the exception {rule} ({label}) applies is unknown"},
+    "zh": {"not_in_version": "不属于所选版本",
+           "overridden": "条件成立，但例外规则 {rule}（{label}）适用",
+           "exception_unknown": "条件成立，但例外规则 {rule}（{label}）是否适用尚不能确定"},
+}
+
+
 def _new_trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,
-                     view: dict, excluded: bool) -> TraceEntry:
+                     view: dict, excluded: bool, lang: str = "en") -> TraceEntry:
+    words = _TRACE_WORDS["zh" if lang == "zh" else "en"]
     labels = tuple(rule.labels)
     if excluded:
-        return TraceEntry(rule=rule.rule.id, outcome="not_in_version", because="not part of the selected pack version",
-                          citations=labels)
-    truth, because, missing = explain_rule(compiled, rule, view)
+        return TraceEntry(rule=rule.rule.id, outcome="not_in_version", because=words["not_in_version"], citations=labels)
+    truth, because, missing = explain_rule(compiled, rule, view, lang)
     if raw is True and effective is not True:
         beaters = [compiled.rules[o] for o in rule.overridden_by]
         held = [b for b in beaters if outcomes.effective.get(b.index) is True]
@@ -634,13 +644,12 @@ def _new_trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, eff
         if effective is False and held:
             b = held[0]
             return TraceEntry(rule=rule.rule.id, outcome="overridden", citations=labels,
-                              because=f"its conditions hold, but the exception {b.rule.id} ({b.cites[0].label}) applies")
+                              because=words["overridden"].format(rule=b.rule.id, label=b.cites[0].label))
         if unknown:
             b = unknown[0]
             return TraceEntry(rule=rule.rule.id, outcome="undetermined", citations=labels,
-                              missing=tuple(explain_rule(compiled, b, view)[2]),
-                              because=f"its conditions hold, but whether the exception {b.rule.id} ({b.cites[0].label}) "
-                                      "applies is unknown")
+                              missing=tuple(explain_rule(compiled, b, view, lang)[2]),
+                              because=words["exception_unknown"].format(rule=b.rule.id, label=b.cites[0].label))
     outcome = {True: "fired", False: "not_fired", None: "undetermined"}[effective]
     return TraceEntry(rule=rule.rule.id, outcome=outcome, because=because, citations=labels,
                       missing=tuple(missing) if effective is None else ())

@@ -8,6 +8,24 @@ from __future__ import annotations
 LANGS = ("en", "zh")
 
 MESSAGES: dict[str, dict[str, str]] = {
+    "which_decided": {"en": "the decision date (basis.decided_on)", "zh": "决定日期（basis.decided_on）"},
+    "which_occurred": {"en": "the day it occurred (occurred_on)", "zh": "行为发生日（occurred_on）"},
+    "which_as_of": {"en": "as_of (the event has no date)", "zh": "as_of（事件未给出日期）"},
+    "because_in_force": {
+        "en": "version {version} ({status}) is in force on {day}, {which}: in force from {start}",
+        "zh": "版本 {version}（{status}）于{day}（{which}）施行中：自{start}起施行"},
+    "because_later": {
+        "en": "no held version is in force on {day}, {which}; version {version} comes into force on {start} and is used",
+        "zh": "{day}（{which}）无已收录的施行版本；采用自{start}起施行的版本 {version}"},
+    "because_draft": {
+        "en": "version {version} is the only text the pack holds for {day}, {which}, and it is a draft",
+        "zh": "对{day}（{which}），本规范包收录的文本只有版本 {version}，且为草案"},
+    "because_latest": {
+        "en": "no held version is in force on {day}, {which}; the latest held version {version} is used",
+        "zh": "{day}（{which}）无已收录的施行版本；采用收录的最新版本 {version}"},
+    "because_not_held": {
+        "en": "; the version in force then ({other}, from {start}) is not held",
+        "zh": "；当时施行的版本（{other}，自{start}起）未收录"},
     "not_yet_in_force": {
         "en": "{pack} {version} was not yet in force on {day} (in force from {start}): this determination applies it "
               "anyway, for reference",
