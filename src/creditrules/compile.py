@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from . import model as m
 from .lawtext import Cite, resolve
-from .validate import dependency_graph, walk
+from .validate import dependency_graph
 from .vocabulary import Vocabulary, default_vocabulary
 
 Truth = bool | None          # True, False, or None for unknown
@@ -351,6 +351,3 @@ def compile_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> CompiledPack:
     return CompiledPack(pack, vocab, compiled, strata, {r.rule.id: r for r in compiled}, resolved, frozenset(all_keys),
                         derived)
 
-
-def condition_leaves(condition: m.Condition) -> list[m.Condition]:
-    return [c for c in walk(condition) if not isinstance(c, (m.All, m.AnyOf, m.Not))]

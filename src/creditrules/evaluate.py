@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from . import model as m
 from .backends import Evaluator, get_evaluator
-from .compile import CompiledPack, CompiledRule, ResolvedCite, Truth, fact_key, member_key, outcome_key, present_key
+from .compile import CompiledPack, CompiledRule, ResolvedCite, Truth, fact_key, member_key, present_key
 from .determination import (Citation, Deadline, Decision, Determination, Dishonesty, Incentive, PackInfo, Person,
                             ProcedureStep, Publication, Repair, Sanction, SevereList, TraceEntry)
 from .event import CreditEvent
@@ -127,6 +127,21 @@ def _missing_name(path: str) -> str:
     return path[6:] if path.startswith("facts.") else path
 
 
+def first_date_at(event: CreditEvent, paths, dates: dict | None = None) -> tuple[dt.date | None, str | None]:
+    """The first date present among `paths` (publication.* from `dates`), and its path; else (None, None)."""
+    for path in paths:
+        day = (dates or {}).get(path) if path.startswith("publication.") else date_at(event, path)
+        if day is not None:
+            return day, path
+    return None, None
+
+
+def add_period_or_working_days(start: dt.date, period: m.Period, calendar: WorkingDayCalendar | None) -> DateComputation:
+    if period.working_days:
+        return (calendar or WorkingDayCalendar()).add_working_days(start, period.working_days)
+    return add_period(start, years=period.years, months=period.months, days=period.days)
+
+
 def computed_date(event: CreditEvent, expr, calendar: WorkingDayCalendar | None, dates: dict | None = None):
     """(DateComputation, None), or (None, the path that is missing) for a DateExpr or a YearDate."""
     if isinstance(expr, m.YearDate):
@@ -137,16 +152,10 @@ def computed_date(event: CreditEvent, expr, calendar: WorkingDayCalendar | None,
         day = min(expr.day, _calendar.monthrange(y, expr.month)[1])
         return DateComputation(dt.date(y, 1, 1), f"{expr.month}/{expr.day} of {expr.year_path[6:]} ({year})"
                                + (f" + {expr.plus_years} year(s)" if expr.plus_years else ""), dt.date(y, expr.month, day)), None
-    for path in expr.paths:
-        start = (dates or {}).get(path) if path.startswith("publication.") else date_at(event, path)
-        if start is not None:
-            p = expr.add
-            if p.working_days:
-                comp = (calendar or WorkingDayCalendar()).add_working_days(start, p.working_days)
-            else:
-                comp = add_period(start, years=p.years, months=p.months, days=p.days)
-            return comp, None
-    return None, (expr.paths[0] if expr.paths else "date")
+    start, _ = first_date_at(event, expr.paths, dates)
+    if start is None:
+        return None, (expr.paths[0] if expr.paths else "date")
+    return add_period_or_working_days(start, expr.add, calendar), None
 
 
 def compare_dates(event: CreditEvent, leaf: m.DateCompare, calendar: WorkingDayCalendar | None):
@@ -293,25 +302,17 @@ class _Assembler:
         return [f"{text} ({'; '.join(src)})" if src else text for text, src in self._warning_sources.items()]
 
     # dates
-    def date_of(self, path: str) -> dt.date | None:
-        return self.dates.get(path) if path.startswith("publication.") else date_at(self.event, path)
-
     def first_date(self, paths: Iterable[str]) -> tuple[dt.date | None, str | None]:
         paths = list(paths)
-        for p in paths:
-            d = self.date_of(p)
-            if d is not None:
-                return d, p
-        if paths:
+        day, path = first_date_at(self.event, paths, self.dates)
+        if day is None and paths:
             self.missing.add(_missing_name(paths[0]))
-        return None, None
+        return day, path
 
     def add(self, start: dt.date, period: m.Period) -> DateComputation:
-        if period.working_days:
-            comp = self.calendar.add_working_days(start, period.working_days)
-            self.calendar_warning(comp)
-            return comp
-        return add_period(start, years=period.years, months=period.months, days=period.days)
+        comp = add_period_or_working_days(start, period, self.calendar)
+        self.calendar_warning(comp)
+        return comp
 
     def date_expr(self, expr) -> DateComputation | None:
         comp, missing = computed_date(self.event, expr, self.calendar, self.dates)
@@ -602,8 +603,6 @@ def explain_rule(compiled: CompiledPack, rule: CompiledRule, view: dict, lang: s
         found = rule.explained[key] = describe(rule.rule.when, view, compiled, lang)
     return found
 
-
-_ABSENT = object()
 
 
 def _trace_entry(compiled: CompiledPack, rule: CompiledRule, raw: Truth, effective: Truth, outcomes: Outcomes,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
            "八": 8, "九": 9}
@@ -215,8 +216,7 @@ def resolve(law: LawText, cite: Cite) -> tuple[str, str] | str:
 
 # --- the article index file a pack holds beside its text ------------------------------------------------------
 
-def index_path(source) -> "Path":
-    from pathlib import Path
+def index_path(source) -> Path:
     source = Path(source)
     return source.with_name(source.stem + ".articles.yaml")
 
