@@ -6,6 +6,7 @@ traceback never reaches a user for bad input.
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from enum import Enum
@@ -70,6 +71,7 @@ def _display_width(text: str) -> int:
 
 def _guard(fn):
     """Bad input -> plain diagnostics and exit 1; never a traceback."""
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
@@ -79,9 +81,7 @@ def _guard(fn):
         except KeyError as exc:
             err.print(f"error: {exc.args[0]}", markup=False)
             raise typer.Exit(1)
-    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
-    import functools
-    return functools.wraps(fn)(wrapper)
+    return wrapper
 
 
 def _summary_text(det) -> str:
@@ -123,8 +123,8 @@ def evaluate(event_file: Path = typer.Argument(..., help="one event (YAML/JSON) 
             if item.error is not None:
                 failed = True
                 for d in item.error.diagnostics:
-                    path = d.message
-                    err.print(f"{event_file}:{lineno}: error {d.code}: {path}" + (f" ({d.hint})" if d.hint else ""), markup=False)
+                    err.print(f"{event_file}:{lineno}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else ""),
+                              markup=False)
                 continue
             det = item.determination
             if fmt is Fmt.json:

@@ -385,7 +385,6 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
     incentives: dict[str, Incentive] = {}
     repair_fields: dict[str, Any] = {}
     repair_cites: list[Citation] = []
-    repair_unknown = False
     dated: list[tuple[CompiledRule, m.Conclusion]] = []     # deadlines, decisions, repair: after publication
     dishonesty_cites: list[Citation] = []
     undetermined: list[tuple[CompiledRule, TraceEntry]] = []
@@ -405,8 +404,6 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                     pending_levels.append(con.fields["level"])
                 elif con.kind == "severe_list" and con.fields.get("value") == "eligible":
                     eligible_unknown = True
-                elif con.kind == "repair" and "eligible" in con.fields:
-                    repair_unknown = True
             continue
         if not effective:
             continue
@@ -504,10 +501,8 @@ def assemble(compiled: CompiledPack, event: CreditEvent, as_of: dt.date, calenda
                                       computation=comp.describe() if comp else None, citations=cites))
 
     earliest = a.date_expr(repair_fields["earliest"]) if repair_fields.get("earliest") else None
-    repair_eligible = repair_fields.get("eligible")
-    if repair_eligible is None and repair_unknown:
-        repair_eligible = None
-    repair = Repair(eligible=repair_eligible, earliest=earliest.result if earliest else None,
+    repair = Repair(eligible=repair_fields.get("eligible"),    # null when no rule decides it (unknown or silent)
+                    earliest=earliest.result if earliest else None,
                     computation=earliest.describe() if earliest else None,
                     not_repairable_reason=repair_fields.get("not_repairable_reason"),
                     processing_working_days=repair_fields.get("processing_working_days"), citations=repair_cites)
