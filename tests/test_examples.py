@@ -38,7 +38,8 @@ def test_henan_why_not_names_the_failed_condition(tmp_path):
     path.write_text(event, encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "creditrules", "explain", str(path), "-j", "henan", "--why-not",
                            "high_consumption_restricted", "--lang", "en"], capture_output=True, text=True, cwd=ROOT)
-    assert "measures.severe.high_consumption: not_fired" in proc.stdout
+    assert "measures.severe.high_consumption: does not apply" in proc.stdout
+    assert "listing.on_list: does not apply" in proc.stdout and "on_severe_list is false" in proc.stdout
     assert "on_severe_list is false" in proc.stdout and "第三十四條第（四）項" in proc.stdout
 
 

@@ -21,4 +21,5 @@ def test_a_bad_code_is_a_warning_not_a_rejection():
     assert identifier_warning("natural_person", "E12345678") is None      # another valid document: not checked
     det = evaluate({"id": "i", "subject": {"type": "legal_person", "id": "91350100M000100Y44"}, "kind": "registration"},
                    jurisdiction="henan", as_of="2024-06-01")
-    assert any("91350100M000100Y44" in w for w in det.warnings)
+    assert any("91**************44" in w for w in det.warnings)              # masked: never quoted in full
+    assert not any("91350100M000100Y44" in w for w in det.warnings)

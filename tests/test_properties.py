@@ -4,24 +4,24 @@ import datetime as dt
 import pytest
 from hypothesis import given
 
-from creditrules.backends import get_evaluator
-from creditrules.evaluate import evaluate_events
-from creditrules.event import parse_event
-from creditrules.packs import compiled_pack, pack_dirs, working_day_calendar
+import orjson
+
+import creditrules
+from creditrules.packs import compiled_pack, pack_dirs
+from creditrules.plan import conditions as n
 from creditrules.vocabulary import default_vocabulary
 
 from strategies import events
 
 PACKS = [p.name for p in pack_dirs()]
 AS_OF = dt.date(2025, 6, 1)
-REFERENCE, DURABLE = get_evaluator("reference"), get_evaluator("durable")
+REFERENCE, DURABLE = "reference", "durable"
 FIELD_PATHS = {"conduct", "basis", "occurred_on", "basis.decided_on", "basis.effective_on", "subject.birth_date"}
 
 
-def determine(pack, raw, evaluator=REFERENCE):
-    compiled = compiled_pack(pack)
-    event = parse_event(raw)
-    return evaluate_events(compiled, [event], AS_OF, working_day_calendar(compiled.pack.directory), evaluator)[0].to_json()
+def determine(pack, raw, evaluator=REFERENCE, trace="full"):
+    det = creditrules.evaluate(raw, jurisdiction=pack, as_of=AS_OF, evaluator=evaluator, trace=trace)
+    return orjson.loads(orjson.dumps(det.model_dump(mode="json")))
 
 
 @pytest.mark.parametrize("pack", PACKS)
@@ -73,9 +73,7 @@ def test_henan_joint_measures_never_without_the_general_ones(raw):
 
 
 def _presence_read(pack) -> set[str]:
-    from creditrules import model as m
-    from creditrules.validate import walk
-    return {node.path for r in compiled_pack(pack).pack.rules for node in walk(r.when) if isinstance(node, m.Present)}
+    return {node.path for r in compiled_pack(pack).rules for node in n.walk(r.condition) if isinstance(node, n.Present)}
 
 
 @pytest.mark.parametrize("pack", PACKS)

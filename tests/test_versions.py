@@ -1,7 +1,7 @@
 """CONTRACT.md section 1: which pack version applies, and the determination says why."""
 import datetime as dt
 
-from creditrules.evaluate import select_version
+from creditrules.engine.versions import select_version
 from creditrules.event import parse_event
 from creditrules.model import Pack, Version
 

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from . import api
-from .errors import CreditRulesError, Diagnostic
+from .errors import CreditRulesError, Diagnostic, UsageError
 from .load import display_path
 from .packs import base_dirs, compiled_pack, pack_dirs
 from .vocabulary import SECTIONS, default_vocabulary
@@ -45,6 +45,12 @@ class EvaluatorName(str, Enum):
     durable = "durable"
 
 
+class TraceLevel(str, Enum):
+    full = "full"
+    fired = "fired"
+    none = "none"
+
+
 def _source_line(d: Diagnostic) -> str | None:
     try:
         lines = Path(d.position.file).read_text(encoding="utf-8").splitlines()
@@ -70,16 +76,17 @@ def _display_width(text: str) -> int:
 
 
 def _guard(fn):
-    """Bad input -> plain diagnostics and exit 1; never a traceback."""
+    """Bad input -> plain diagnostics and exit 1; a wrong call (unknown jurisdiction, evaluator) exit 2; never a
+    traceback. Anything else is a bug in creditrules: `main` reports it in one line, exit 3."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except UsageError as exc:
+            report(exc.diagnostics)
+            raise typer.Exit(2)
         except CreditRulesError as exc:
             report(exc.diagnostics)
-            raise typer.Exit(1)
-        except KeyError as exc:
-            err.print(f"error: {exc.args[0]}", markup=False)
             raise typer.Exit(1)
     return wrapper
 
@@ -101,43 +108,56 @@ def _summary_text(det) -> str:
     return "\n".join(lines)
 
 
+def _is_batch(event_file: str) -> bool:
+    return event_file == "-" or Path(event_file).suffix.lower() == ".jsonl"
+
+
+def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fmt: Fmt, evaluator: str, lang: str,
+                    trace: str) -> int:
+    """Stream a JSONL batch: one output line per input record, in input order, written as it is produced; a bad
+    record is an error record in place (and a line on stderr). Data never goes through rich."""
+    from .records import iter_jsonl
+    if event_file != "-" and not Path(event_file).is_file():
+        api.read_event(event_file)          # raises the file-missing error
+    source = sys.stdin.buffer if event_file == "-" else Path(event_file)
+    where = "<stdin>" if event_file == "-" else event_file
+    write = sys.stdout.buffer.write
+    failed = False
+    for item in api.evaluate_records(iter_jsonl(source), jurisdiction, as_of, evaluator=evaluator, lang=lang,
+                                     trace=trace, where=where):
+        if item.error is not None:
+            failed = True
+            for d in item.error.diagnostics:
+                position = f"{where}:{item.line}" if item.line else where
+                sys.stderr.write(f"{position}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else "") + "\n")
+        if fmt is Fmt.json:
+            write(item.to_json() + b"\n")
+        elif item.error is None:
+            write((f"line {item.line}: " + _summary_text(item.determination) + "\n").encode("utf-8"))
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
 @app.command()
 @_guard
-def evaluate(event_file: Path = typer.Argument(..., help="one event (YAML/JSON) or many (JSONL, one per line)"),
+def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), or many (JSONL, one per line; - for "
+                                                       "standard input)"),
              jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a pack folder"),
              as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
              fmt: Fmt = typer.Option(Fmt.json, "--format"),
              evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
-             lang: Lang = typer.Option(Lang.en, "--lang", help="language of the engine's own warnings")):
-    """Evaluate one event, or a JSONL batch (a bad line is reported; every good line is still evaluated)."""
-    if event_file.suffix.lower() == ".jsonl":
-        if not event_file.is_file():
-            api.read_event(event_file)      # raises the file-missing error
-        records, bad = api.read_jsonl(event_file)
-        items = api.evaluate_many([r for _, r in records], jurisdiction, as_of, evaluator=evaluator.value,
-                                  where=str(event_file), lang=lang.value)
-        linenos = [n for n, _ in records]
-        failed = False
-        for item in items:
-            lineno = linenos[item.index]
-            if item.error is not None:
-                failed = True
-                for d in item.error.diagnostics:
-                    err.print(f"{event_file}:{lineno}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else ""),
-                              markup=False)
-                continue
-            det = item.determination
-            if fmt is Fmt.json:
-                out.print(json.dumps({"line": lineno, "determination": det.to_json()}, ensure_ascii=False), markup=False)
-            else:
-                out.print(f"line {lineno}: " + _summary_text(det), markup=False)
-        for item in bad:
-            failed = True
-            report(item.error.diagnostics)
-        raise typer.Exit(1 if failed else 0)
-    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value)
+             lang: Lang = typer.Option(Lang.en, "--lang", help="language of the engine's own words"),
+             trace: Optional[TraceLevel] = typer.Option(None, "--trace", help="full | fired | none (default: full for "
+                                                        "one event, fired for a batch)")):
+    """Evaluate one event, or a JSONL batch (a bad line is reported in place; every good line is still evaluated)."""
+    if _is_batch(event_file):
+        raise typer.Exit(_evaluate_batch(event_file, jurisdiction, as_of, fmt, evaluator.value, lang.value,
+                                         (trace or TraceLevel.fired).value))
+    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value,
+                       trace=(trace or TraceLevel.full).value)
     if fmt is Fmt.json:
-        out.print(json.dumps(det.to_json(), ensure_ascii=False, indent=2), markup=False)
+        import orjson
+        sys.stdout.buffer.write(orjson.dumps(det.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
     else:
         out.print(_summary_text(det), markup=False)
 
@@ -151,19 +171,33 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
             why_not: Optional[str] = typer.Option(None, "--why-not", help="why a sanction/incentive/decision/rule does not apply"),
             lang: Lang = typer.Option(Lang.zh, "--lang")):
     """Why: every conclusion with the rule, the article's own words and the facts behind it."""
-    from .explain import explanation_tree, why_not_tree
-    det = api.evaluate(event_file, jurisdiction, as_of, lang=lang.value)
-    compiled = compiled_pack(jurisdiction)
+    from .determination import Determination
+    from .explain import explanation_tree, known_outcome_ids, unknown_outcome, why_not_tree
+    found = api.evaluation(event_file, jurisdiction, as_of, lang=lang.value)
     if why_not:
-        out.print(why_not_tree(det, compiled, why_not, lang.value), soft_wrap=False)   # wrap, never crop the law
+        out.print(why_not_tree(found, why_not, lang.value), soft_wrap=False)   # wrap, never crop the law
         return
+    det = Determination.model_validate(found.determination)
     if sanction and sanction not in {s.id for s in det.sanctions}:
-        from .explain import known_outcome_ids
-        if sanction not in known_outcome_ids(compiled):
-            raise KeyError(f"no sanction `{sanction}` in pack {compiled.pack.id}")
+        if sanction not in known_outcome_ids(found.plan):
+            raise unknown_outcome(found.plan, sanction)
         out.print(f"sanction {sanction} does not apply to {det.event_id}; run with --why-not {sanction} to see why", markup=False)
         return
-    out.print(explanation_tree(det, compiled, lang.value, sanction), soft_wrap=False)
+    out.print(explanation_tree(det, lang.value, sanction), soft_wrap=False)
+
+
+@app.command()
+@_guard
+def plan(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a pack folder"),
+         fmt: Fmt = typer.Option(Fmt.text, "--format")):
+    """The evaluation plan the pack compiles to: strata, rules, condition nodes, conclusions, the fact schema."""
+    from .plan.render import plan_text
+    compiled = api.plan_for(jurisdiction)
+    if fmt is Fmt.json:
+        import orjson
+        sys.stdout.buffer.write(orjson.dumps(compiled.summary(), option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        sys.stdout.write(plan_text(compiled))
 
 
 @app.command()
@@ -230,8 +264,7 @@ def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders 
 @app.command()
 def vocab(fmt: Fmt = typer.Option(Fmt.text, "--format")):
     """Event kinds, conduct tags and facts, with zh labels and the articles (per pack) that read them."""
-    from .validate import walk
-    from . import model as m
+    from .plan.render import reads_names
     v = default_vocabulary()
     readers: dict[tuple[str, str], set[str]] = {}
     for directory in pack_dirs():
@@ -240,17 +273,9 @@ def vocab(fmt: Fmt = typer.Option(Fmt.text, "--format")):
         except CreditRulesError:
             continue
         for rule in compiled.rules:
-            labels = {f"{compiled.pack.id} {rc.compact}" for rc in rule.cites}
-            for node in walk(rule.rule.when):
-                names = []
-                if isinstance(node, m.KindIn):
-                    names = [("kinds", x) for x in node.values]
-                elif isinstance(node, m.ConductAny):
-                    names = [("conduct", x) for x in node.values]
-                elif isinstance(node, m.FactTest):
-                    names = [("facts", node.name)]
-                for key in names:
-                    readers.setdefault(key, set()).update(labels)
+            labels = {f"{compiled.pack.id} {compiled.provisions[c].compact}" for c in rule.cites}
+            for key in reads_names(rule.condition):
+                readers.setdefault(key, set()).update(labels)
     data = {section: {name: {"zh": t.zh, "en": t.en, **({"type": t.type} if t.type else {}),
                              **({"values": list(t.values)} if t.values else {}),
                              "read_by": sorted(readers.get((section, name), set()))}
@@ -300,17 +325,90 @@ def source(jurisdiction: str = typer.Argument(...), article: Optional[int] = typ
     from .load import load_pack_dir
     from .packs import pack_dir
     pack = load_pack_dir(pack_dir(jurisdiction))
-    doc = pack.documents[document or pack.default_document]
+    from .errors import InputError, Position, did_you_mean
+    doc = pack.documents.get(document or pack.default_document)
+    if doc is None or doc.law is None:
+        raise UsageError([Diagnostic("unknown-document", f"no document `{document}` with a held text in pack {pack.id}",
+                                     Position(), did_you_mean(str(document), pack.documents))])
     numbers = [article] if article else sorted(doc.law.articles)
     for n in numbers:
         a = doc.law.articles.get(n)
         if a is None:
-            raise KeyError(f"article {n} is not in the held text of {doc.id} (1-{max(doc.law.articles)})")
+            raise InputError([Diagnostic("unknown-article", f"article {n} is not in the held text of {doc.id} "
+                                         f"(1-{max(doc.law.articles)})", Position())])
         out.print(f"[bold]第{int_to_cn(n)}{doc.law.article_word}[/bold]" + (f"【{a.title}】" if a.title else "") + f"  ({a.chapter or ''}; {doc.source.name}:{a.line})")
         for p in a.paragraphs:
             out.print(f"  {p.number}. {p.text}", markup=False)
             for i in p.items:
                 out.print(f"     ({i.number}) {i.text}", markup=False)
+
+
+_ORIGINS = {"path": "folder path", "env": "$CREDITRULES_POLICIES", "cwd": "./policies", "installed": "installed"}
+
+
+@app.command("packs")
+@_guard
+def packs_(fmt: Fmt = typer.Option(Fmt.text, "--format")):
+    """Each jurisdiction found ($CREDITRULES_POLICIES, ./policies, installed): where it resolves, versions, status,
+    digest. Exit 1 when a pack is invalid."""
+    from .workspace import default_workspace
+    ws = default_workspace()
+    rows, invalid = [], []
+    for loc in ws.jurisdictions():
+        row = {"jurisdiction": loc.name, "source": str(loc.folder), "origin": loc.origin,
+               "shadows": [{"source": str(folder), "origin": origin} for origin, folder in loc.shadowed]}
+        try:
+            loaded = ws.loaded(loc.folder)
+            row.update(id=loaded.pack.id, status="ok", digest=loaded.digest, layers=list(loaded.pack.layers),
+                       versions=[{"id": v.id, "status": v.status,
+                                  "effective_from": v.effective_from.isoformat() if v.effective_from else None,
+                                  "effective_to": v.effective_to.isoformat() if v.effective_to else None}
+                                 for v in loaded.pack.versions], errors=[])
+        except CreditRulesError as exc:
+            invalid.append(exc)
+            row.update(id=None, status="invalid", digest=ws.digest(loc.folder), layers=[], versions=[],
+                       errors=[d.as_dict() for d in exc.diagnostics])
+        rows.append(row)
+    if fmt is Fmt.json:
+        out.print(json.dumps(rows, ensure_ascii=False, indent=2), markup=False)
+    else:
+        if not rows:
+            out.print("no policy packs found in " + ", ".join(f"{root} ({_ORIGINS[o]})" for o, root in ws.roots()),
+                      markup=False)
+        for row in rows:
+            versions = "; ".join(f"{v['id']} {v['status']}" + (f" from {v['effective_from']}" if v["effective_from"] else "")
+                                 + (f" to {v['effective_to']}" if v["effective_to"] else "") for v in row["versions"])
+            out.print(f"{row['jurisdiction']}: {row['status']}" + (f" ({len(row['errors'])} errors)" if row["errors"] else "")
+                      + (f" — {versions}" if versions else "")
+                      + (f" + {', '.join(row['layers'])}" if row["layers"] else ""), markup=False)
+            out.print(f"  source: {row['source']} ({_ORIGINS[row['origin']]})", markup=False)
+            for shadow in row["shadows"]:
+                out.print(f"  shadows: {shadow['source']} ({_ORIGINS[shadow['origin']]})", markup=False)
+            out.print(f"  digest: {row['digest']}", markup=False)
+        for exc in invalid:
+            report(exc.diagnostics, limit=10)
+    raise typer.Exit(1 if invalid else 0)
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("creditrules")
+    except Exception:  # noqa: BLE001 - not installed (a bare checkout on sys.path): the package's own number
+        from . import __version__
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        out.print(f"creditrules {_version()}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                          help="print `creditrules <version>` and exit")):
+    pass
 
 
 def main() -> None:

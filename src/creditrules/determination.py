@@ -1,4 +1,9 @@
-"""The determination (CONTRACT.md section 3): the typed output, serialised with `model_dump(mode="json")`."""
+"""The determination (CONTRACT.md section 3): the typed public model of the engine's output.
+
+The engine builds a determination as plain data (engine/assemble.py) and serialises it with a fast encoder;
+this model is the typed boundary: `Determination.model_validate(data)`, `det.model_dump(mode="json")`.
+Nested `citations` are references; the provision's words are given once, in the top-level `citations`.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,20 +16,20 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
 
 
-class _Shared(BaseModel):
-    """Immutable: one instance is shared by every determination that cites the same provision or traces the same
-    rule outcome (building them per event dominated the run time)."""
-    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True)
-
-
-class Citation(_Shared):
+class CitationRef(_Out):
+    """A reference to a provision: 《河南省社會信用條例》第三十三條第一款第（二）項 is document henan, 33, 1, 2."""
     document: str
     article: int
     paragraph: Optional[int] = None
     item: Optional[int] = None
-    label: str                  # 《河南省社會信用條例》第三十三條第一款第（二）項
-    title: Optional[str] = None  # the article's own title where the text has one (Jilin draft: 【立法目的】)
-    text: str                   # the provision's own words, from the held source
+    label: str
+
+
+class Citation(CitationRef):
+    """A provision the determination uses, with its words and the role it plays."""
+    title: Optional[str] = None          # the article's own title where the text has one (Jilin draft: 【立法目的】)
+    text: str                            # the provision's own words, from the held source
+    role: Literal["applied", "not_applied", "undetermined"] = "applied"
 
 
 class PackInfo(_Out):
@@ -34,25 +39,30 @@ class PackInfo(_Out):
     effective_from: Optional[dt.date] = None
     selected_because: str
     layers: list[str] = Field(default_factory=list)     # layers that supplement the pack (e.g. a national layer)
+    source: str = ""                                    # the folder the pack was loaded from
+    digest: str = ""                                    # sha256 over every input file of the pack
 
 
 class Dishonesty(_Out):
     level: Literal["none", "general", "severe", "undetermined"]
     at_least: Optional[Literal["general"]] = None   # level undetermined, but dishonesty information it is
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class ProcedureStep(_Out):
     id: str
     title_zh: str
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class SevereList(_Out):
     eligible: Optional[bool] = None
     criteria: list[str] = Field(default_factory=list)
     procedure: list[ProcedureStep] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Person(_Out):
@@ -66,13 +76,15 @@ class Sanction(_Out):
     target: Literal["subject", "responsible_person"]
     title_zh: str
     persons: list[Person] = Field(default_factory=list)   # responsible persons named in the event, for that target
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Incentive(_Out):
     id: str
     title_zh: str
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Publication(_Out):
@@ -83,7 +95,8 @@ class Publication(_Out):
     extended_until_removal: bool = False
     after_end: Optional[Literal["archive", "delete", "stop_sharing"]] = None
     computations: list[str] = Field(default_factory=list)    # how min_end / max_end were reached
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Repair(_Out):
@@ -92,7 +105,8 @@ class Repair(_Out):
     not_repairable_reason: Optional[str] = None
     processing_working_days: Optional[int] = None
     computation: Optional[str] = None                         # how `earliest` was reached
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Deadline(_Out):
@@ -101,7 +115,8 @@ class Deadline(_Out):
     from_: Optional[dt.date] = Field(default=None, alias="from", serialization_alias="from")
     due: Optional[dt.date] = None
     computation: Optional[str] = None           # how `due` was reached, e.g. 2024-09-28 + 3 working days = 2024-10-08
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
 class Decision(_Out):
@@ -109,15 +124,16 @@ class Decision(_Out):
     value: Any = None
     until: Optional[dt.date] = None
     computation: Optional[str] = None
-    citations: list[Citation] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
+    rules: list[str] = Field(default_factory=list)
 
 
-class TraceEntry(_Shared):
+class TraceEntry(_Out):
     rule: str
     outcome: Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
     because: str
-    citations: tuple[str, ...] = ()      # labels
-    missing: tuple[str, ...] = ()
+    missing: list[str] = Field(default_factory=list)
+    citations: list[CitationRef] = Field(default_factory=list)
 
 
 class Determination(_Out):

@@ -69,3 +69,31 @@ def allowed(choices: Iterable[str], limit: int = 12) -> str:
     items = sorted(choices)
     shown = ", ".join(items[:limit])
     return f"allowed: {shown}" + (f", ... ({len(items)} in all)" if len(items) > limit else "")
+
+
+QUOTE_LIMIT = 60
+
+
+def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` cut to its first `limit` characters plus "…" when longer (messages never quote input in full)."""
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A user value as messages show it (inside backticks): str() of it, shortened; never raises.
+
+    Bytes are shown as `b'...'`, a very long integer by its number of digits (str() of it would raise)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<a number of about {int(abs(value).bit_length() * 0.30103) + 1} digits>"
+    try:
+        text = value if isinstance(value, str) else (repr(value) if isinstance(value, (bytes, bytearray)) else str(value))
+    except Exception:                       # a hostile __str__: say what it is, not what it says
+        text = f"<{type(value).__name__}>"
+    if len(text) > 10 * limit:              # never walk a huge text for the backslash-escaping below
+        text = text[: limit + 1]
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")      # lone surrogates cannot be printed
+    return shorten(text.replace("\n", "\\n").replace("`", "'"), limit)
+
+
+class UsageError(CreditRulesError):
+    """The call itself is wrong (an unknown jurisdiction name, evaluator or option): exit 2 on the command line."""

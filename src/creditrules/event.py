@@ -6,16 +6,17 @@ event came from a file), the allowed values and the nearest name. Unknown is not
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from .errors import Diagnostic, InputError, Position, allowed, did_you_mean
+from .errors import Diagnostic, InputError, Position, allowed, did_you_mean, quote, shorten
 from .vocabulary import Vocabulary, default_vocabulary
 from .yamlsource import YamlDocument
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")       # fullmatch: ASCII digits only, no trailing newline
 
 
 def _iso_date(value: Any) -> Any:
@@ -24,12 +25,14 @@ def _iso_date(value: Any) -> Any:
         raise ValueError("expected a date YYYY-MM-DD, not a date and time")
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str) and _ISO.match(value):
+    if isinstance(value, str) and _ISO.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"`{value}` is not a real date") from None
-    raise ValueError(f"expected a date YYYY-MM-DD, got `{value}`")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValueError(f"expected a date YYYY-MM-DD, got {_kind(value)} `{quote(value)}`")
+    raise ValueError(f"expected a date YYYY-MM-DD, got `{quote(value)}`")
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
@@ -78,47 +81,206 @@ class CreditEvent(_Model):
         return self.occurred_on
 
 
+# Limits on what an event may hold (hostile input: nothing crashes, nothing hangs). A real event is a few hundred
+# characters, five levels deep; these are far above that and far below what would hurt.
+MAX_TEXT = 10_000           # characters in any one text or field name
+MAX_TOTAL = 1_000_000       # characters in all the texts and field names of one event
+MAX_VALUES = 100_000        # values (texts, numbers, lists, mappings ...) in one event
+MAX_DEPTH = 20              # lists and mappings nested inside one another (the event itself is level 1)
+MAX_INT = 2 ** 53           # whole numbers beyond this are not exact in JSON
+
+
+def _kind(value: Any) -> str:
+    """How a value's type is named in messages."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes"
+    if isinstance(value, (set, frozenset)):
+        return "a set"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, dt.datetime):
+        return "a date and time"
+    if isinstance(value, dt.date):
+        return "a date"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a `{type(value).__name__}`"
+
+
+def _where(path: tuple) -> str:
+    return shorten(".".join(shorten(p) if isinstance(p, str) else quote(p) for p in path), 80) or "event"
+
+
+class _Bad:
+    """Stands where a value was rejected before the model saw it (its problem is already reported)."""
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<rejected>"
+
+
+_BAD = _Bad()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _plain(data: Any, pos) -> tuple[Any, list[tuple[tuple, Diagnostic]]]:
+    """`data` as plain JSON-like values (dict with text keys, list, str, bool, int, finite float, None, date),
+    walked without recursion. What cannot be one is reported with its path and replaced by `_BAD`: bytes, sets,
+    NaN, texts over MAX_TEXT, nesting over MAX_DEPTH ... A tuple counts as a list (and is checked like one); a
+    model of this module counts as the mapping of the fields it was given."""
+    found: list[tuple[tuple, Diagnostic]] = []
+    root: list[Any] = [None]
+    stack: list[tuple[Any, tuple, int, Any, Any]] = [(data, (), 1, root, 0)]
+    size = values = 0
+
+    def bad(path, code, message, hint=""):
+        found.append((path, Diagnostic(code, message, pos(path), hint)))
+        return _BAD
+
+    while stack:
+        value, path, depth, parent, slot = stack.pop()
+        values += 1
+        if values > MAX_VALUES:
+            raise _TooLarge(f"the event has more than {MAX_VALUES:,} values")
+        if isinstance(value, _Model):
+            value = {name: getattr(value, name) for name in value.model_fields_set}
+        if isinstance(value, (dict, list, tuple)):
+            if depth > MAX_DEPTH:
+                parent[slot] = bad(path, "too-deep", f"`{_where(path)}` is nested too deeply (more than {MAX_DEPTH} "
+                                   "levels of lists and mappings)")
+                continue
+            if values + len(stack) + len(value) > MAX_VALUES:
+                raise _TooLarge(f"the event has more than {MAX_VALUES:,} values")
+            if isinstance(value, dict):
+                out: dict = {}
+                children = []
+                for key, child in value.items():
+                    if not isinstance(key, str):
+                        bad(path + (key,), "bad-type", f"a field name in `{_where(path)}` must be text, got "
+                            f"{_kind(key)} `{quote(key)}`")
+                        continue
+                    key = str.__str__(key)
+                    size += len(key)
+                    if len(key) > MAX_TEXT:
+                        bad(path + (key,), "too-long", f"a field name in `{_where(path)}` is too long "
+                            f"({len(key):,} characters; at most {MAX_TEXT:,})")
+                        continue
+                    out[key] = None                 # the slot, in the input's order
+                    children.append((child, path + (key,), depth + 1, out, key))
+                stack.extend(reversed(children))
+                parent[slot] = out
+            else:
+                out_list: list = [None] * len(value)
+                for i in range(len(value) - 1, -1, -1):
+                    stack.append((value[i], path + (i,), depth + 1, out_list, i))
+                parent[slot] = out_list
+            if size > MAX_TOTAL:
+                raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
+            continue
+        if value is None or isinstance(value, bool):
+            parent[slot] = value
+        elif isinstance(value, str):
+            value = str.__str__(value)
+            size += len(value)
+            if size > MAX_TOTAL:
+                raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
+            if len(value) > MAX_TEXT:
+                parent[slot] = bad(path, "too-long", f"`{_where(path)}` is too long ({len(value):,} characters; at "
+                                   f"most {MAX_TEXT:,})")
+                continue
+            if not value.isascii():
+                try:
+                    value.encode("utf-8")
+                except UnicodeEncodeError:
+                    parent[slot] = bad(path, "bad-text", f"`{_where(path)}` holds a character that is not text (an "
+                                       "unpaired surrogate)")
+                    continue
+            parent[slot] = value
+        elif isinstance(value, int):
+            value = int.__index__(value)
+            if abs(value) > MAX_INT:
+                parent[slot] = bad(path, "bad-number", f"`{_where(path)}`: the number `{quote(value)}` is too large "
+                                   f"(at most {MAX_INT:,})")
+                continue
+            parent[slot] = value
+        elif isinstance(value, float):
+            value = float(value)
+            if not math.isfinite(value):
+                parent[slot] = bad(path, "bad-number", f"`{_where(path)}` must be a finite number, got `{value}`")
+                continue
+            parent[slot] = value
+        elif isinstance(value, dt.date):          # datetime too: each date check says why it is not a date
+            parent[slot] = value
+        elif isinstance(value, (bytes, bytearray, memoryview)):
+            parent[slot] = bad(path, "bad-type", f"`{_where(path)}` must be text, got bytes `{quote(bytes(value))}`",
+                               "decode it first, e.g. value.decode('utf-8')")
+        elif isinstance(value, (set, frozenset)):
+            parent[slot] = bad(path, "bad-type", f"`{_where(path)}` must be a list, got a set (a set has no order)")
+        else:
+            parent[slot] = bad(path, "bad-type", f"`{_where(path)}`: {_kind(value)} is not an allowed value (text, "
+                               "a number, true/false, a date YYYY-MM-DD, a list or a mapping)")
+    return root[0], found
+
+
 _FIELD_TYPES = {"bool": "true or false", "int": "a whole number", "date": "a date YYYY-MM-DD", "text": "text"}
 
 
 def _check_fact(name: str, value: Any, vocab: Vocabulary, path: tuple, pos) -> tuple[Any, list[Diagnostic]]:
+    """The fact's value as the engine holds it (a list fact as a tuple), or None and why not."""
     term = vocab.facts[name]
-    where = ".".join(map(str, path))
-    bad = lambda msg, hint="": ([], [Diagnostic("bad-fact-value", msg, pos(path), hint)])  # noqa: E731
+    where = _where(path)
+
+    def bad(message, hint=""):
+        return None, [Diagnostic("bad-fact-value", message, pos(path), hint)]
+
     if term.type == "bool":
         if not isinstance(value, bool):
-            return None, bad(f"`{where}` must be true or false, got `{value}`")[1]
+            return bad(f"`{where}` must be true or false, got {_kind(value)} `{quote(value)}`")
         return value, []
     if term.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return None, bad(f"`{where}` must be a whole number, got `{value}`")[1]
+            return bad(f"`{where}` must be a whole number, got {_kind(value)} `{quote(value)}`")
         return value, []
     if term.type == "date":
         try:
             return _iso_date(value), []
         except ValueError as exc:
-            return None, bad(f"`{where}`: {exc}")[1]
+            return bad(f"`{where}`: {exc}")
     if term.type == "text":
-        return str(value), []
+        if not isinstance(value, str):
+            return bad(f"`{where}` must be text, got {_kind(value)} `{quote(value)}`")
+        return value, []
     if term.type == "enum":
-        if value not in term.values:
-            return None, bad(f"`{where}` must be one of {', '.join(term.values)}, got `{value}`",
-                             did_you_mean(value, term.values))[1]
+        if not isinstance(value, str) or value not in term.values:
+            got = f"`{quote(value)}`" if isinstance(value, str) else f"{_kind(value)} `{quote(value)}`"
+            return bad(f"`{where}` must be one of {', '.join(term.values)}, got {got}",
+                       did_you_mean(value, term.values) if isinstance(value, str) else "")
         return value, []
     if term.type == "list":
         if not isinstance(value, list):
-            return None, bad(f"`{where}` must be a list, got `{value}`")[1]
+            return bad(f"`{where}` must be a list, got {_kind(value)} `{quote(value)}`")
         diags = []
         for i, member in enumerate(value):
-            if member not in term.values:
-                diags.append(Diagnostic("unknown-name", f"unknown value `{member}` in `{where}`", pos(path + (i,)),
-                                        " ".join(filter(None, [did_you_mean(member, term.values), allowed(term.values)]))))
+            if not isinstance(member, str) or member not in term.values:
+                hint = " ".join(filter(None, [did_you_mean(member, term.values) if isinstance(member, str) else "",
+                                              allowed(term.values)]))
+                diags.append(Diagnostic("unknown-name", f"unknown value `{quote(member)}` in `{where}`",
+                                        pos(path + (i,)), hint))
         return (tuple(value) if not diags else None), diags
     return value, []
 
 
 def _pydantic_message(err: dict) -> tuple[str, str]:
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = _where(tuple(err["loc"]))
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown-field", f"unknown field `{loc}`"
@@ -126,6 +288,10 @@ def _pydantic_message(err: dict) -> tuple[str, str]:
         return "missing-field", f"missing required field `{loc}`"
     if kind == "value_error":
         return "bad-date" if "date" in err["msg"] else "bad-value", f"`{loc}`: {err['msg'].removeprefix('Value error, ')}"
+    got = err.get("input")
+    if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
+        want = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping of fields")
+        return "bad-value", f"`{loc}` must be {want}, got {_kind(got)} `{quote(got)}`"
     return "bad-value", f"`{loc}`: {err['msg'].lower()}"
 
 
@@ -133,39 +299,65 @@ _EVENT_FIELDS = {"": set(CreditEvent.model_fields), "subject": set(Subject.model
                  "basis": set(Basis.model_fields), "responsible_persons": set(ResponsiblePerson.model_fields)}
 
 
+def _under(path: tuple, bad_paths: list[tuple]) -> bool:
+    return any(path[:len(b)] == b for b in bad_paths)
+
+
 def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | None = None,
                 where: Position | None = None) -> CreditEvent:
-    """Check `data` against the contract and the vocabulary; InputError listing every problem."""
+    """Check `data` against the contract and the vocabulary; InputError listing every problem.
+
+    `data` is a mapping (from YAML, JSON or Python) or a `CreditEvent`, which is checked exactly like the mapping
+    of its fields (see `check_event_model`). Nothing is coerced: bytes, sets, NaN or infinite numbers, a date and
+    time for a date, true/false for a number (and back) are each an error naming the field; a tuple counts as a
+    list and its names are checked. A text over MAX_TEXT characters, an event over MAX_TOTAL characters or
+    MAX_VALUES values, or lists and mappings nested over MAX_DEPTH levels are rejected. Messages quote a bad
+    value shortened to 60 characters. Never raises anything but InputError for bad data.
+    """
     vocab = vocab or default_vocabulary()
 
     def pos(path: tuple) -> Position:
         if doc is not None:
-            return doc.position(path)
+            try:
+                return doc.position(path)
+            except TypeError:                     # an unhashable part of a path: the nearest hashable ancestor
+                return doc.position(())
         return where or Position()
 
-    if not isinstance(data, dict):
-        raise InputError([Diagnostic("bad-event", f"an event must be a mapping of fields, got `{type(data).__name__}`", pos(()))])
-    diagnostics: list[Diagnostic] = []
+    if not isinstance(data, (dict, CreditEvent)):
+        raise InputError([Diagnostic("bad-event", f"an event must be a mapping of fields, got {_kind(data)}", pos(()))])
+    try:
+        data, found = _plain(data, pos)
+    except _TooLarge as exc:
+        raise InputError([Diagnostic("too-large", str(exc), pos(()), "an event is a few hundred characters: "
+                                     "is this the right input?")]) from None
+    bad_paths = [path for path, _ in found]
+    diagnostics: list[Diagnostic] = [d for _, d in found]
+
+    def report(path: tuple, code: str, message: str, hint: str = "") -> None:
+        if not _under(path, bad_paths):
+            diagnostics.append(Diagnostic(code, message, pos(path), hint))
+
     event = None
     try:
         event = CreditEvent.model_validate(data)
     except ValidationError as exc:
-        for err in exc.errors():
-            code, message = _pydantic_message(err)
+        for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
+            code, message = _pydantic_message(err)
             hint = ""
             if code == "unknown-field":
                 parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
                 hint = did_you_mean(loc[-1], _EVENT_FIELDS.get(parent, _EVENT_FIELDS[""]))
-            diagnostics.append(Diagnostic(code, message, pos(loc), hint))
+            report(loc, code, message, hint)
 
     def check_name(value, section: str, path: tuple, label: str):
         names = vocab.names(section)
         if isinstance(value, str) and value not in names:
             hint = " ".join(filter(None, [did_you_mean(value, names), allowed(names)]))
-            diagnostics.append(Diagnostic("unknown-name", f"unknown {label} `{value}` in `{'.'.join(map(str, path))}`", pos(path), hint))
+            report(path, "unknown-name", f"unknown {label} `{quote(value)}` in `{_where(path)}`", hint)
 
-    # names are checked on the raw data, so they are reported even when the shape has errors too
+    # names are checked on the plain data, so they are reported even when the shape has errors too
     subject = data.get("subject") if isinstance(data.get("subject"), dict) else {}
     basis = data.get("basis") if isinstance(data.get("basis"), dict) else {}
     check_name(data.get("kind"), "kinds", ("kind",), "event kind")
@@ -183,14 +375,29 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     for name, value in raw_facts.items():
         if name not in vocab.facts:
             hint = " ".join(filter(None, [did_you_mean(name, vocab.facts), "see `creditrules vocab`"]))
-            diagnostics.append(Diagnostic("unknown-name", f"unknown fact `{name}` in `facts`", pos(("facts", name)), hint))
+            diagnostics.append(Diagnostic("unknown-name", f"unknown fact `{shorten(name)}` in `facts`",
+                                          pos(("facts", name)), hint))
             continue
-        if value is None:          # an explicit null is the same as absent: unknown
+        if value is None or value is _BAD:  # an explicit null is the same as absent: unknown (_BAD: reported)
             continue
         checked, errs = _check_fact(name, value, vocab, ("facts", name), pos)
-        diagnostics += errs
+        if not _under(("facts", name), bad_paths):
+            diagnostics += errs
         if not errs:
             facts[name] = checked
-    if diagnostics:
-        raise InputError(diagnostics)
+    if diagnostics or event is None:
+        raise InputError(diagnostics or [Diagnostic("bad-event", "the event could not be read", pos(()))])
     return event.model_copy(update={"facts": facts})
+
+
+def check_event_model(model: CreditEvent, vocab: Vocabulary | None = None, where: Position | None = None) -> CreditEvent:
+    """A ready-made `CreditEvent` checked exactly as its fields would be as a mapping: the vocabulary (kind,
+    conduct tags, facts and their types, subject type, roles, basis type) and the limits of `parse_event`.
+
+    A model built by pydantic has had its values coerced (bytes to text, a tuple to a list ...) before this sees
+    them; one built with `model_construct` has not, and is checked value by value. Returns a new, checked
+    CreditEvent (facts as the engine holds them: a list fact as a tuple, a date fact as a date); InputError
+    otherwise. `api.read_event` should call this for a CreditEvent instead of returning it unchecked."""
+    if not isinstance(model, CreditEvent):
+        raise TypeError(f"check_event_model expects a CreditEvent, got {type(model).__name__}")
+    return parse_event(model, vocab, where=where)

@@ -2,7 +2,8 @@
 Bingtuan art. 22): the unified social credit code (GB 32100-2015) and the citizen ID number (GB 11643-1999).
 
 A wrong check character is reported as a warning, not rejected: natural persons may be identified by another
-valid document number (其他有效身份证件号码), and the record itself may still be sound.
+valid document number (其他有效身份证件号码), and the record itself may still be sound. The warning shows the
+identifier masked (`91**************44`): a citizen ID number is personal information, and warnings are logged.
 """
 from __future__ import annotations
 
@@ -32,13 +33,23 @@ def is_valid_citizen_id(number: str) -> bool:
     return len(number) == 18 and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
 
 
+def mask_identifier(identifier: str, keep: int = 2) -> str:
+    """The identifier with all but its first and last `keep` characters as `*` (`91**************44`); one of
+    2 * keep characters or fewer is masked whole. Long input is cut to 40 characters before masking."""
+    ident = str(identifier).strip()[:40]
+    if len(ident) <= 2 * keep:
+        return "*" * len(ident)
+    return ident[:keep] + "*" * (len(ident) - 2 * keep) + ident[-keep:]
+
+
 def identifier_warning(subject_type: str, identifier: str | None, lang: str = "en") -> str | None:
+    """A warning when `identifier` fails its check character (the identifier masked in it), else None."""
     from .messages import msg
-    if not identifier:
+    if not identifier or not isinstance(identifier, str):
         return None
     ident = identifier.strip().upper()
     if subject_type in ("legal_person", "unincorporated_org") and not is_valid_uscc(ident):
-        return msg("uscc_invalid", lang, id=identifier)
+        return msg("uscc_invalid", lang, id=mask_identifier(identifier))
     if subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit() and not is_valid_citizen_id(ident):
-        return msg("citizen_id_invalid", lang, id=identifier)
+        return msg("citizen_id_invalid", lang, id=mask_identifier(identifier))
     return None

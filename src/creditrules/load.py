@@ -2,12 +2,28 @@
 
 This stage checks shape (keys, types, dates, citation syntax); names, citations against the law text, the ledger
 and rule references are checked by `validate`.
+
+A pack is untrusted input, so the loader reads nothing outside the pack folder and nothing that is not a regular
+file of a sane size:
+
+- a document's `source:` is a relative path inside the pack folder: an absolute path, a `..` part, or a symlink
+  that resolves outside the folder is `source-outside-pack` (at the YAML position of the value);
+- a source that is not a regular file (a folder, a FIFO, a device such as /dev/zero) is `source-not-file`; its
+  type is checked with `stat` before it is opened (and again on the open descriptor), so nothing blocks;
+- a source larger than `MAX_SOURCE_BYTES` (5 MB) is `source-too-large`;
+- a `rules/` folder (or a rule file) that resolves outside the pack is `rules-outside-pack`; a `ledger.yaml`,
+  rule or test file that resolves outside is `file-outside-pack`, one that is not a regular file is
+  `file-not-regular`, and one over `MAX_SOURCE_BYTES` is `file-too-large`.
+
+`load_pack_dir(directory, with_tests=False)` skips `tests/` (evaluation never needs the cases); `load_tests`
+reads them on their own.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-from pathlib import Path
+import stat
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from . import model as m
@@ -392,6 +408,135 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, 
     return rules
 
 
+# --- reading files of an untrusted pack -------------------------------------------------------------------------
+
+MAX_SOURCE_BYTES = 5 * 1024 * 1024
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path`, symlinks resolved, is `folder` (resolved) or inside it."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):     # outside; or a symlink loop
+        return False
+
+
+def source_problem(directory: Path, value) -> tuple[str, str] | None:
+    """Why a document's `source:` value may not be read, as (code, message); None when it may.
+
+    Checked on the path alone first (absolute, `..`), then on the file system (symlinks resolving outside the pack
+    folder, not a regular file, too large). Nothing is opened."""
+    text = str(value)
+    posix, windows = PurePosixPath(text.replace("\\", "/")), PureWindowsPath(text)
+    if not text or posix.is_absolute() or windows.is_absolute() or windows.drive or text.startswith(("/", "\\")):
+        return "source-outside-pack", f"source `{text}` must be a relative path inside the pack folder"
+    if ".." in posix.parts:
+        return "source-outside-pack", f"source `{text}` leaves the pack folder (`..`): it must be a path inside it"
+    path = Path(directory) / text
+    if not _inside(path, Path(directory)):
+        return "source-outside-pack", f"source `{text}` resolves outside the pack folder (a symlink?)"
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return "source-missing", f"cannot read source text `{text}`: {exc.__class__.__name__}"
+    if not stat.S_ISREG(st.st_mode):
+        return "source-not-file", f"source `{text}` is not a regular file"
+    if st.st_size > MAX_SOURCE_BYTES:
+        return "source-too-large", (f"source `{text}` is {st.st_size:,} bytes; a law text may be at most "
+                                    f"{MAX_SOURCE_BYTES:,} bytes")
+    return None
+
+
+def _read_capped(path: Path) -> bytes:
+    """A regular file's bytes, opened without blocking and re-checked on the descriptor (no FIFO or device can slip
+    in between the check and the open); ValueError when it is not regular or too large."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("source-not-file")
+        if st.st_size > MAX_SOURCE_BYTES:
+            raise ValueError("source-too-large")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > MAX_SOURCE_BYTES:
+                raise ValueError("source-too-large")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _read_source(r: _Reader, directory: Path, value, path: tuple) -> str | None:
+    """The text of a document's `source:`, or None with the problem reported at the YAML position of the value."""
+    problem = source_problem(directory, value)
+    if problem is None:
+        index = directory / str(value)
+        index = index.with_name(index.stem + ".articles.yaml")     # lawtext.index_path: validate reads it too
+        if os.path.lexists(index):
+            if not _inside(index, directory):
+                problem = "source-outside-pack", f"the article index `{index.name}` resolves outside the pack folder"
+            elif not os.path.isfile(index):
+                problem = "source-not-file", f"the article index `{index.name}` is not a regular file"
+    if problem is not None:
+        r.error(*problem, path)
+        return None
+    try:
+        return _read_capped(directory / str(value)).decode("utf-8")
+    except ValueError as exc:
+        code = exc.args[0] if exc.args and exc.args[0] in ("source-not-file", "source-too-large") else "source-missing"
+        r.error(code, f"cannot read source text `{value}`: " + ("not a regular file" if code == "source-not-file" else
+                "larger than the limit" if code == "source-too-large" else "not UTF-8 text"), path)
+    except OSError as exc:
+        r.error("source-missing", f"cannot read source text `{value}`: {exc.__class__.__name__}", path)
+    return None
+
+
+def _yaml_input_problem(path: Path, directory: Path) -> Diagnostic | None:
+    """A rule, ledger or test file that resolves outside the pack, is not a regular file, or is too large."""
+    where = Position(display_path(path))
+    if not _inside(path, directory):
+        code = "rules-outside-pack" if path.parent.name == "rules" else "file-outside-pack"
+        return Diagnostic(code, f"`{display_path(path)}` resolves outside the pack folder (a symlink?)", where,
+                          "every file a pack reads must be inside its folder")
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None                                   # gone since the listing: load_yaml_file reports it
+    if not stat.S_ISREG(st.st_mode):
+        return Diagnostic("file-not-regular", f"`{display_path(path)}` is not a regular file", where)
+    if st.st_size > MAX_SOURCE_BYTES:
+        return Diagnostic("file-too-large", f"`{display_path(path)}` is {st.st_size:,} bytes (at most "
+                          f"{MAX_SOURCE_BYTES:,})", where)
+    return None
+
+
+def _yaml_inputs(directory: Path, folder: str, diagnostics: list[Diagnostic]) -> list[Path]:
+    """The `*.yaml` files of `directory/folder` that may be read (problems reported); the folder itself must
+    resolve inside the pack."""
+    sub = directory / folder
+    if not sub.is_dir():
+        return []
+    if not _inside(sub, directory):
+        code = "rules-outside-pack" if folder == "rules" else "file-outside-pack"
+        diagnostics.append(Diagnostic(code, f"`{display_path(sub)}` resolves outside the pack folder (a symlink?)",
+                                      Position(display_path(sub)), "every file a pack reads must be inside its folder"))
+        return []
+    out = []
+    for path in sorted(sub.glob("*.yaml")):
+        problem = _yaml_input_problem(path, directory)
+        if problem is not None:
+            diagnostics.append(problem)
+        else:
+            out.append(path)
+    return out
+
+
 def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[Diagnostic]):
     r = _Reader(doc, diagnostics)
     top = r.mapping(doc.data, (), "pack.yaml") or {}
@@ -413,13 +558,11 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
         source = directory / str(node.get("source", ""))
         law = None
         if "source" in node:
-            try:
-                text = source.read_text(encoding="utf-8")
+            text = _read_source(r, directory, node["source"], path + ("source",))
+            if text is not None:
                 law = parse_law_text(text, doc_id, str(node.get("title_zh", doc_id)))
                 if not law.articles:
                     r.error("source-empty", f"no articles (第X条) found in `{node['source']}`", path + ("source",))
-            except (OSError, UnicodeDecodeError) as exc:
-                r.error("source-missing", f"cannot read source text `{node['source']}`: {exc.__class__.__name__}", path + ("source",))
         articles_published = node.get("articles_published")
         if articles_published is not None:
             articles_published = r.integer(articles_published, path + ("articles_published",), "`articles_published`")
@@ -528,42 +671,60 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def _load_parts(directory: Path, diagnostics: list[Diagnostic], extra_titles: dict | None = None):
+def _load_tests(directory: Path, diagnostics: list[Diagnostic]) -> list[m.TestCase]:
+    tests: list[m.TestCase] = []
+    for path in _yaml_inputs(directory, "tests", diagnostics):
+        tdoc, errs = load_yaml_file(path, display_path(path))
+        diagnostics += errs
+        if tdoc is not None:
+            tests += _read_tests(tdoc, diagnostics)
+    return tests
+
+
+def _load_parts(directory: Path, diagnostics: list[Diagnostic], extra_titles: dict | None = None,
+                with_tests: bool = True):
     """One folder's pack.yaml, rules, ledger and tests (a pack, or a layer that supplements one)."""
     pack_file = directory / "pack.yaml"
     if not pack_file.is_file():
         raise PackError([Diagnostic("pack-missing", f"no pack.yaml in `{display_path(directory)}`", Position(display_path(directory)))])
+    problem = _yaml_input_problem(pack_file, directory)
+    if problem is not None:
+        raise PackError([problem])
     doc, errs = load_yaml_file(pack_file, display_path(pack_file))
     diagnostics += errs
     top, documents, versions, jurisdiction = _read_pack_yaml(doc, directory, display_path, diagnostics) if doc else ({}, {}, [], {})
     titles = {**(extra_titles or {}), **{d.id: d.title_zh for d in documents.values()}}
     default_doc = next(iter(documents), "")
     rules: list[m.Rule] = []
-    for path in sorted((directory / "rules").glob("*.yaml")):
+    for path in _yaml_inputs(directory, "rules", diagnostics):
         rdoc, errs = load_yaml_file(path, display_path(path))
         diagnostics += errs
         if rdoc is not None and rdoc.data is not None:
             rules += _read_rules(rdoc, titles, default_doc, diagnostics)
     ledger: list[m.LedgerEntry] = []
     ledger_file = directory / "ledger.yaml"
-    if ledger_file.is_file():
-        ldoc, errs = load_yaml_file(ledger_file, display_path(ledger_file))
-        diagnostics += errs
-        if ldoc is not None and ldoc.data is not None:
-            ledger = _read_ledger(ldoc, documents, diagnostics)
-    tests: list[m.TestCase] = []
-    for path in sorted((directory / "tests").glob("*.yaml")):
-        tdoc, errs = load_yaml_file(path, display_path(path))
-        diagnostics += errs
-        if tdoc is not None:
-            tests += _read_tests(tdoc, diagnostics)
+    if os.path.lexists(ledger_file):
+        problem = _yaml_input_problem(ledger_file, directory)
+        if problem is not None:
+            diagnostics.append(problem)
+        else:
+            ldoc, errs = load_yaml_file(ledger_file, display_path(ledger_file))
+            diagnostics += errs
+            if ldoc is not None and ldoc.data is not None:
+                ledger = _read_ledger(ldoc, documents, diagnostics)
+    tests = _load_tests(directory, diagnostics) if with_tests else []
     return top, documents, versions, jurisdiction, rules, ledger, tests, doc
 
 
 def supplemented(directory: Path) -> list[str]:
-    """The packs a folder supplements (`supplements:` in its pack.yaml): empty for an ordinary pack."""
+    """The packs a folder supplements (`supplements:` in its pack.yaml): empty for an ordinary pack, or when its
+    pack.yaml is not a regular file of a sane size (a FIFO is never opened)."""
+    path = Path(directory) / "pack.yaml"
     try:
-        doc, _ = load_yaml_file(Path(directory) / "pack.yaml")
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE_BYTES:
+            return []
+        doc, _ = load_yaml_file(path)
     except OSError:  # pragma: no cover
         return []
     data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
@@ -574,14 +735,28 @@ def supplemented(directory: Path) -> list[str]:
 def find_layers(directory: Path, pack_id: str) -> list[Path]:
     """Folders beside `directory` whose pack.yaml says `supplements: [<pack_id>]` (a later layer, e.g. national)."""
     return sorted(p.parent for p in directory.parent.glob("*/pack.yaml")
-                  if p.parent != directory and pack_id in supplemented(p.parent))
+                  if p.parent != directory and p.is_file() and pack_id in supplemented(p.parent))
 
 
-def load_pack_dir(directory: Path | str) -> m.Pack:
-    """Load a pack folder, with every layer that supplements it; PackError with every problem found (sorted)."""
+def load_tests(directories) -> list[m.TestCase]:
+    """The test cases of `tests/*.yaml` in each folder (a pack and its layers), in order; PackError on problems."""
+    diagnostics: list[Diagnostic] = []
+    tests: list[m.TestCase] = []
+    for directory in directories:
+        tests += _load_tests(Path(directory), diagnostics)
+    if diagnostics:
+        raise PackError(diagnostics)
+    return tests
+
+
+def load_pack_dir(directory: Path | str, *, with_tests: bool = True) -> m.Pack:
+    """Load a pack folder, with every layer that supplements it; PackError with every problem found (sorted).
+
+    `with_tests=False` does not read `tests/` (the pack's `tests` is then empty): evaluation never needs them."""
     directory = Path(directory)
     diagnostics: list[Diagnostic] = []
-    top, documents, versions, jurisdiction, rules, ledger, tests, doc = _load_parts(directory, diagnostics)
+    top, documents, versions, jurisdiction, rules, ledger, tests, doc = _load_parts(directory, diagnostics,
+                                                                                    with_tests=with_tests)
     if top.get("supplements"):
         raise PackError([Diagnostic("layer-not-pack", f"`{display_path(directory)}` is a layer that supplements "
                                     f"{', '.join(supplemented(directory))}: load that pack, the layer comes with it",
@@ -589,7 +764,7 @@ def load_pack_dir(directory: Path | str) -> m.Pack:
     layers = []
     for layer_dir in find_layers(directory, str(top.get("id"))):
         titles = {d.id: d.title_zh for d in documents.values()}
-        l_top, l_docs, _, _, l_rules, l_ledger, l_tests, l_doc = _load_parts(layer_dir, diagnostics, titles)
+        l_top, l_docs, _, _, l_rules, l_ledger, l_tests, l_doc = _load_parts(layer_dir, diagnostics, titles, with_tests)
         for doc_id, document in l_docs.items():
             if doc_id in documents:
                 diagnostics.append(Diagnostic("duplicate-id", f"layer `{l_top.get('id')}` declares document `{doc_id}`, "

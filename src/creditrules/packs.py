@@ -1,36 +1,33 @@
-"""Where packs live, and the load -> validate -> compile pipeline with a cache (a pack compiles once)."""
+"""Where packs live, and the load -> validate -> compile pipeline: thin wrappers over the process's `Workspace`.
+
+Which folder a jurisdiction name means, what the digest covers and how the caches stay fresh is documented in
+`workspace.py`: an explicit folder path, else `$CREDITRULES_POLICIES/<j>`, else `./policies/<j>`, else the packs
+installed with the library.
+"""
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 
-from .compile import CompiledPack, compile_pack
-from .errors import Diagnostic, PackError, Position
-from .load import load_pack_dir
 from .model import Pack
-from .timerules import WorkingDayCalendar, load_calendar
-from .validate import validate_pack
-from .vocabulary import default_vocabulary
+from .timerules import WorkingDayCalendar
+from .workspace import ENV, default_workspace, installed_root
 
 
 def policies_root() -> Path:
-    """$CREDITRULES_POLICIES, else the packs installed with the package, else the repository's `policies/`."""
-    env = os.environ.get("CREDITRULES_POLICIES")
-    if env:
-        return Path(env)
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "policies", here.parent.parent / "policies"):
-        if candidate.is_dir():
-            return candidate
-    return here / "policies"
+    """The default root: $CREDITRULES_POLICIES, else the packs installed with the package (the repository's
+    `policies/` in a checkout). Names are resolved through every root (`workspace.Workspace.resolve`)."""
+    env = os.environ.get(ENV)
+    return Path(env) if env else installed_root()
 
 
 def pack_dirs(root: Path | None = None) -> list[Path]:
-    """Every pack under the root (layers are not listed: they come with the pack they supplement)."""
+    """Every pack under `root`; without one, the folder each jurisdiction name resolves to, across every root
+    ($CREDITRULES_POLICIES, ./policies, installed). Layers are not listed: they come with the pack they supplement."""
     from .load import supplemented
-    root = root or policies_root()
-    return sorted(p.parent for p in root.glob("*/pack.yaml") if not supplemented(p.parent))
+    if root is None:
+        return default_workspace().pack_dirs()
+    return sorted(p.parent for p in Path(root).glob("*/pack.yaml") if p.is_file() and not supplemented(p.parent))
 
 
 def base_dirs(directory: Path) -> list[Path]:
@@ -41,46 +38,20 @@ def base_dirs(directory: Path) -> list[Path]:
 
 
 def pack_dir(name_or_path: str | os.PathLike) -> Path:
-    path = Path(name_or_path)
-    if (path / "pack.yaml").is_file():
-        return path
-    candidate = policies_root() / str(name_or_path)
-    if (candidate / "pack.yaml").is_file():
-        return candidate
-    known = [p.name for p in pack_dirs()]
-    from .errors import did_you_mean
-    raise PackError([Diagnostic("unknown-jurisdiction", f"no policy pack `{name_or_path}`", Position(),
-                                " ".join(filter(None, [did_you_mean(str(name_or_path), known),
-                                                       "known: " + ", ".join(known) if known else "no packs found"])))])
+    """The pack folder a jurisdiction name or path means; PackError `unknown-jurisdiction` otherwise."""
+    return default_workspace().resolve(name_or_path)
 
 
 def load_valid_pack(name_or_path: str | os.PathLike) -> Pack:
-    pack = load_pack_dir(pack_dir(name_or_path))
-    report = validate_pack(pack, default_vocabulary())
-    if not report.ok:
-        raise PackError(report.errors)
-    return pack
+    """The validated pack (its test cases are read when first used)."""
+    return default_workspace().loaded(name_or_path).pack
 
 
-@lru_cache(maxsize=32)
-def _compiled(directory: str, stamp: float) -> CompiledPack:
-    return compile_pack(load_valid_pack(directory), default_vocabulary())
-
-
-def compiled_pack(name_or_path: str | os.PathLike) -> CompiledPack:
-    directory = pack_dir(name_or_path).resolve()
-    stamp = max((p.stat().st_mtime for p in directory.rglob("*.yaml")), default=0.0)
-    return _compiled(str(directory), stamp)
-
-
-@lru_cache(maxsize=8)
-def _calendar(folder: str) -> WorkingDayCalendar:
-    return load_calendar(Path(folder))
+def compiled_pack(name_or_path: str | os.PathLike):
+    """The compiled pack, compiled once per content and recompiled when any input file changes."""
+    return default_workspace().compiled(name_or_path)
 
 
 def working_day_calendar(pack_directory: Path | None = None) -> WorkingDayCalendar:
-    """The calendar beside the pack (`policies/calendar/`), else the default root's."""
-    for folder in ([pack_directory.parent / "calendar"] if pack_directory else []) + [policies_root() / "calendar"]:
-        if folder.is_dir():
-            return _calendar(str(folder.resolve()))
-    return WorkingDayCalendar()
+    """The calendar beside the pack (`policies/calendar/`), else the installed one; fresh after an edit."""
+    return default_workspace().calendar(pack_directory)

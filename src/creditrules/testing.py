@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+
+import orjson
 from dataclasses import dataclass
 from typing import Any
 
 from . import model as m
-from .backends import get_evaluator
+from .backends import DEFAULT as DEFAULT_EVALUATOR
+from .engine.assemble import determine
 from .errors import CreditRulesError, Position
-from .evaluate import DEFAULT_EVALUATOR, evaluate_events
 from .event import parse_event
-from .packs import compiled_pack, working_day_calendar
+from .workspace import default_workspace
 
 _ID_LISTS = {"sanctions", "incentives", "deadlines", "decisions", "procedure"}
 _MISSING = object()
@@ -116,18 +118,19 @@ def check_expectation(det: dict, path: str, expected: Any, default_document: str
 
 
 def run_case(case: m.TestCase, pack_dir, evaluator: str = DEFAULT_EVALUATOR) -> CaseResult:
-    compiled = compiled_pack(pack_dir)
+    workspace = default_workspace()
+    plan = workspace.compiled(pack_dir)
     try:
         doc = _SubDoc(case.event_doc, case.event_path) if case.event_doc is not None else None
-        event = parse_event(case.event, compiled.vocab, doc)
+        event = parse_event(case.event, plan.vocab, doc)
     except CreditRulesError as exc:
         return CaseResult(case, False, [f"the event is invalid: {d}" for d in exc.diagnostics])
     as_of = case.as_of or dt.date.today()
-    det = evaluate_events(compiled, [event], as_of, working_day_calendar(compiled.pack.directory),
-                          get_evaluator(evaluator))[0].to_json()
+    found = determine(plan, event, as_of, workspace.prepared(plan, evaluator), trace="full").determination
+    det = json.loads(orjson.dumps(found))
     failures = []
     for path, expected in case.expect.items():
-        problem = check_expectation(det, str(path), expected, compiled.pack.default_document)
+        problem = check_expectation(det, str(path), expected, plan.pack.default_document)
         if problem:
             failures.append(f"{case.expect_positions.get(path, case.pos)}: {problem}")
     fired = frozenset(t["rule"] for t in det["trace"] if t["outcome"] == "fired")
@@ -136,9 +139,9 @@ def run_case(case: m.TestCase, pack_dir, evaluator: str = DEFAULT_EVALUATOR) -> 
 
 def coverage(pack_dir, results: list[CaseResult]) -> tuple[int, list]:
     """(rules in the pack, the rules no test case fired), in rule order, each with its position."""
-    compiled = compiled_pack(pack_dir)
+    plan = default_workspace().compiled(pack_dir)
     fired = set().union(*(r.fired for r in results)) if results else set()
-    return len(compiled.rules), [r.rule for r in compiled.rules if r.rule.id not in fired]
+    return len(plan.rules), [r.source for r in plan.rules if r.id not in fired]
 
 
 class _SubDoc:
@@ -152,5 +155,4 @@ class _SubDoc:
 
 
 def run_pack_tests(pack_dir, evaluator: str = DEFAULT_EVALUATOR) -> list[CaseResult]:
-    compiled = compiled_pack(pack_dir)
-    return [run_case(case, pack_dir, evaluator) for case in compiled.pack.tests]
+    return [run_case(case, pack_dir, evaluator) for case in default_workspace().tests(pack_dir)]

@@ -10,49 +10,106 @@ from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import chinese_calendar
 
-from .errors import Diagnostic, PackError, Position
+from .errors import Diagnostic, PackError, Position, quote
 from .yamlsource import load_yaml_file
+
+
+LAST_DAY = dt.date.max                # 9999-12-31: the last day Python's calendar (and so this library) can hold
+MAX_WORKING_DAYS = 10_000             # a count of working days beyond this (about 40 years) is not worked out
 
 
 @dataclass(frozen=True)
 class DateComputation:
-    """How a date was reached: from `start`, by `rule`, to `result` (shown in explanations)."""
+    """How a date was reached: from `start`, by `rule`, to `result` (shown in explanations).
+
+    `result` is None, and `beyond_calendar` True, when the date cannot be worked out: it would fall after
+    9999-12-31 (or before 0001-01-01), or a working-day count exceeds MAX_WORKING_DAYS (then `over_limit` is
+    True too). Nothing is raised; a caller treats the date as not determined (a condition on it is
+    undetermined, a due date or a publication end is null) and adds `beyond_warning(lang)` to its warnings,
+    e.g. for 9999-12-31 + 5 years: "9999-12-31 + 5 years falls outside 0001-01-01 to 9999-12-31, the days this
+    library can compute: the date is left undetermined". `describe()` still works (it says "beyond the calendar").
+    """
     start: dt.date
     rule: str
-    result: dt.date
+    result: Optional[dt.date]
     unknown_years: tuple[int, ...] = ()     # years counted on weekends alone (no holiday arrangement held)
+    beyond_calendar: bool = False           # result is None: past 9999-12-31, or too many working days counted
+    over_limit: bool = False                # ... because more than MAX_WORKING_DAYS working days were asked for
 
     @property
     def warning(self) -> str | None:
-        """The English warning, for callers outside a determination (which words it in its own language)."""
+        """The English warning, for callers outside a determination (which words it in its own language):
+        the beyond-the-calendar note if any, else the unknown-years note."""
+        if self.beyond_calendar:
+            return self.beyond_warning("en")
         if not self.unknown_years:
             return None
         from .messages import msg
-        return msg("calendar_unknown", "en", years=", ".join(map(str, self.unknown_years)), start=self.start,
+        return msg("calendar_unknown", "en", years=_year_list(self.unknown_years), start=self.start,
                    first=self.unknown_years[0])
 
+    def beyond_warning(self, lang: str = "en") -> str | None:
+        """Why the result is None (en or zh), or None when there is a result."""
+        if not self.beyond_calendar:
+            return None
+        what = f"{self.start.isoformat()} + {self.rule}"
+        if self.over_limit:
+            if lang == "zh":
+                return f"{what}：超过{MAX_WORKING_DAYS:,}个工作日，不予计算，该日期不确定"
+            return f"{what}: more than {MAX_WORKING_DAYS:,} working days are not counted; the date is left undetermined"
+        if lang == "zh":
+            return f"{what} 超出可计算的日期范围（0001-01-01至9999-12-31），该日期不确定"
+        return (f"{what} falls outside 0001-01-01 to 9999-12-31, the days this library can compute: "
+                "the date is left undetermined")
+
     def describe(self) -> str:
+        result = self.result.isoformat() if self.result is not None else "beyond the calendar (undetermined)"
         if " of " in self.rule:                      # a day of a named year: no start to add to
-            return f"{self.rule} = {self.result.isoformat()}"
-        return f"{self.start.isoformat()} + {self.rule} = {self.result.isoformat()}"
+            return f"{self.rule} = {result}"
+        return f"{self.start.isoformat()} + {self.rule} = {result}"
+
+
+def _year_list(years: tuple[int, ...]) -> str:
+    """2027, 2028, 2029, 2031 -> "2027-2029, 2031" (a long run of unknown years stays one short phrase)."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][1] + 1:
+            runs[-1][1] = y
+        else:
+            runs.append([y, y])
+    return ", ".join(str(a) if a == b else (f"{a}, {b}" if b == a + 1 else f"{a}-{b}") for a, b in runs)
 
 
 def add_months(start: dt.date, months: int) -> dt.date:
+    """`start` + `months` calendar months (the month's last day where it has no such day).
+
+    Raises OverflowError when the result would fall outside years 1-9999; `add_period` turns that into a
+    computation with no result instead."""
     year, month0 = divmod(start.month - 1 + months, 12)
     year += start.year
+    if not 1 <= year <= 9999:
+        raise OverflowError(f"year {year} is out of range")
     last = _cal.monthrange(year, month0 + 1)[1]
     return dt.date(year, month0 + 1, min(start.day, last))
 
 
 def add_period(start: dt.date, *, years: int = 0, months: int = 0, days: int = 0) -> DateComputation:
-    result = add_months(start, years * 12 + months) + dt.timedelta(days=days)
+    """`start` + a civil-law period. Never raises for a large period: past 9999-12-31 (or before 0001-01-01) the
+    computation has `result` None and `beyond_calendar` True (see DateComputation)."""
     parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((years, "year"), (months, "month"), (days, "day")) if n]
-    return DateComputation(start, " ".join(parts) or "0 days", result)
+    rule = " ".join(parts) or "0 days"
+    try:
+        result = add_months(start, years * 12 + months) + dt.timedelta(days=days)
+    except (OverflowError, ValueError):
+        return DateComputation(start, rule, None, beyond_calendar=True)
+    return DateComputation(start, rule, result)
 
 
 @dataclass
@@ -92,56 +149,119 @@ class WorkingDayCalendar:
         return day.weekday() < 5
 
     def add_working_days(self, start: dt.date, n: int) -> DateComputation:
-        """The n-th working day after `start` (the start day itself is not counted)."""
+        """The n-th working day after `start` (the start day itself is not counted).
+
+        Counting stops, with `result` None and `beyond_calendar` True (see DateComputation), when n exceeds
+        MAX_WORKING_DAYS or the count would run past 9999-12-31; so it never loops for long."""
+        rule = f"{n} working day{'s' if n != 1 else ''}"
+        if n > MAX_WORKING_DAYS:
+            return DateComputation(start, rule, None, beyond_calendar=True, over_limit=True)
         day, counted, unknown_years = start, 0, set()
+        one = dt.timedelta(days=1)
         while counted < n:
-            day += dt.timedelta(days=1)
+            if day == LAST_DAY:
+                return DateComputation(start, rule, None, tuple(sorted(unknown_years)), beyond_calendar=True)
+            day += one
             if not self.knows(day.year):
                 unknown_years.add(day.year)
             if self.is_workday(day):
                 counted += 1
-        return DateComputation(start, f"{n} working day{'s' if n != 1 else ''}", day, tuple(sorted(unknown_years)))
+        return DateComputation(start, rule, day, tuple(sorted(unknown_years)))
 
 
-def _parse_day(value, file: str, where: Position, diagnostics: list[Diagnostic]) -> list[dt.date]:
-    try:
-        if isinstance(value, dict) and set(value) == {"from", "to"}:
-            first, last = dt.date.fromisoformat(str(value["from"])), dt.date.fromisoformat(str(value["to"]))
-            return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-        return [dt.date.fromisoformat(str(value))]
-    except ValueError:
-        diagnostics.append(Diagnostic("bad-date", f"`{value}` is not a date (YYYY-MM-DD) or a {{from, to}} range",
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _day(value) -> dt.date | None:
+    """A date written YYYY-MM-DD (YAML keeps dates as text), else None."""
+    if isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _parse_day(value, year: int, where: Position, diagnostics: list[Diagnostic]) -> list[dt.date]:
+    """One entry of `holidays` or `workdays`: a day, or a {from, to} range inside `year`."""
+    if isinstance(value, dict) and set(value) == {"from", "to"}:
+        first, last = _day(value["from"]), _day(value["to"])
+        if first is None or last is None:
+            bad = value["from"] if first is None else value["to"]
+            diagnostics.append(Diagnostic("bad-date", f"`{quote(bad)}` is not a date (YYYY-MM-DD)", where))
+            return []
+        if last < first:
+            diagnostics.append(Diagnostic("bad-date", f"the range ends ({last}) before it starts ({first})", where))
+            return []
+        if first.year != year or last.year != year:
+            diagnostics.append(Diagnostic("calendar-year", f"the range {first} to {last} is not within {year}", where))
+            return []
+        return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    day = _day(value)
+    if day is None:
+        shown = f"`{quote(value)}`" if isinstance(value, (str, int, float, bool)) or value is None else \
+            ("a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else f"`{quote(value)}`")
+        diagnostics.append(Diagnostic("bad-date", f"{shown} is not a date (YYYY-MM-DD) or a {{from, to}} range",
                                       where))
         return []
+    if day.year != year:
+        diagnostics.append(Diagnostic("calendar-year", f"{day} is not in {year}", where))
+    return [day]
+
+
+_CALENDAR_KEYS = ("year", "source", "holidays", "workdays", "note")
 
 
 def load_calendar(folder: Path | None) -> WorkingDayCalendar:
-    """Read `policies/calendar/*.yaml`; PackError with positions when a file is wrong."""
+    """Read `policies/calendar/*.yaml`; PackError with positions when a file is wrong (a value of the wrong type
+    included: never a crash)."""
     arrangements: dict[int, Arrangement] = {}
+    given_in: dict[int, str] = {}
     diagnostics: list[Diagnostic] = []
     if folder is not None and folder.is_dir():
         for path in sorted(folder.glob("*.yaml")):
             doc, errs = load_yaml_file(path)
             diagnostics += errs
-            if doc is None or not isinstance(doc.data, dict):
+            if doc is None or doc.data is None:          # unreadable (reported) or empty
                 continue
             data = doc.data
-            unknown = set(data) - {"year", "source", "holidays", "workdays", "note"}
-            for key in sorted(unknown):
-                diagnostics.append(Diagnostic("unknown-key", f"unknown key `{key}` in a calendar file",
-                                              doc.position((key,), key=True), hint="allowed: year, source, holidays, workdays, note"))
-            year = data.get("year")
-            if not isinstance(year, int):
-                diagnostics.append(Diagnostic("calendar-year", "a calendar file needs `year: YYYY`", doc.position(("year",))))
+            if not isinstance(data, dict):
+                diagnostics.append(Diagnostic("calendar-year", "a calendar file is a mapping with `year: YYYY`, "
+                                              "`source`, `holidays` and `workdays`", doc.position(())))
                 continue
-            arr = Arrangement(year, str(data.get("source", "")))
+            for key in sorted((k for k in data if k not in _CALENDAR_KEYS), key=str):
+                diagnostics.append(Diagnostic("unknown-key", f"unknown key `{quote(key)}` in a calendar file",
+                                              doc.position((key,), key=True), hint="allowed: " + ", ".join(_CALENDAR_KEYS)))
+            year = data.get("year")
+            if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
+                diagnostics.append(Diagnostic("calendar-year", "a calendar file needs `year: YYYY`"
+                                              + ((", got the text" if isinstance(year, str) else ", got")
+                                                 + f" `{quote(year)}`" if "year" in data else ""),
+                                              doc.position(("year",))))
+                continue
+            if year in given_in:
+                diagnostics.append(Diagnostic("calendar-year", f"{year} is already given in {given_in[year]}",
+                                              doc.position(("year",))))
+                continue
+            source = data.get("source", "")
+            if not isinstance(source, str):
+                diagnostics.append(Diagnostic("bad-type", "`source` must be text (the notice the arrangement comes "
+                                              "from)", doc.position(("source",))))
+                source = ""
+            arr = Arrangement(year, source)
             for key, target in (("holidays", arr.holidays), ("workdays", arr.workdays)):
-                for i, value in enumerate(data.get(key) or []):
-                    for day in _parse_day(value, doc.file, doc.position((key, i)), diagnostics):
-                        if day.year != year:
-                            diagnostics.append(Diagnostic("calendar-year", f"{day} is not in {year}", doc.position((key, i))))
-                        target.add(day)
+                values = data.get(key)
+                if values is None:
+                    continue
+                if not isinstance(values, list):
+                    diagnostics.append(Diagnostic("bad-type", f"`{key}` must be a list of dates and {{from, to}} "
+                                                  f"ranges, e.g. [{year}-01-01, {{from: {year}-10-01, to: {year}-10-07}}]",
+                                                  doc.position((key,))))
+                    continue
+                for i, value in enumerate(values):
+                    target.update(_parse_day(value, year, doc.position((key, i)), diagnostics))
             arrangements[year] = arr
+            given_in[year] = doc.file
     if diagnostics:
         raise PackError(diagnostics)
     return WorkingDayCalendar(arrangements)

@@ -1,6 +1,7 @@
-"""Tracing as an observer (OPA QueryTracer, OpenFisca tracers): the evaluator reports every rule considered.
+"""Tracing as an observer (OPA QueryTracer, OpenFisca tracers): the engine reports each trace entry it makes (every
+rule at trace level full; fired, overridden and undetermined ones at fired) and then the determination (plain data).
 
-The determination's `trace` list, the JSON trace and the CLI explanation are views over these same events.
+The determination's `trace` list, the JSON trace and the CLI explanation are views over these same entries.
 """
 from __future__ import annotations
 
@@ -35,4 +36,4 @@ class RecordingTracer:
         self.events.append(("determination", determination))
 
     def fired(self) -> list[str]:
-        return [e.rule for kind, e in self.events if kind == "rule" and e.outcome == "fired"]
+        return [e["rule"] for kind, e in self.events if kind == "rule" and e["outcome"] == "fired"]

@@ -1,27 +1,46 @@
-"""Evaluators: each decides the conditions of one stratum of compiled rules for a batch of fact views.
+"""Backends: each compiles the same `Plan` into its own form and decides the rules of one stratum over a fact view.
 
-Both return, per view, {rule index: True | False | None}; everything else (exceptions, dates, the determination)
-is shared code, so the two can be compared result for result.
+- `reference` (the default): the plan's condition nodes themselves, `node.truth(view)`;
+- `durable`: durable_rules (a Rete engine, the optional extra `creditrules[durable]`), one ruleset per stratum,
+  kept as the cross-check every YAML case and the differential properties run on.
+No backend adds a meaning of its own: the meaning is plan/conditions.py; the tests hold them to identical results.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Callable
 
-from ..compile import CompiledPack, CompiledRule, Truth
+from ..errors import Diagnostic, Position, UsageError
+from ..plan.plan import Plan
 
-
-class Evaluator(Protocol):
-    name: str
-
-    def decide(self, compiled: CompiledPack, stratum: list[CompiledRule], views: list[dict]) -> list[dict[int, Truth]]:
-        ...
+DEFAULT = "reference"
 
 
-def get_evaluator(name: str) -> Evaluator:
-    if name == "reference":
-        from .reference import ReferenceEvaluator
-        return ReferenceEvaluator()
-    if name == "durable":
-        from .durable import DurableEvaluator
-        return DurableEvaluator()
-    raise ValueError(f"unknown evaluator `{name}` (reference, durable)")
+def _reference(plan: Plan):
+    from .reference import ReferenceBackend
+    return ReferenceBackend(plan)
+
+
+def _durable(plan: Plan):
+    try:
+        from .durable import DurableBackend
+    except ImportError:
+        raise UsageError([Diagnostic("backend-missing", "the durable evaluator needs durable_rules, which is not "
+                                     "installed", Position(), "install it with: pip install 'creditrules[durable]'")]) from None
+    return DurableBackend(plan)
+
+
+BACKENDS: dict[str, Callable] = {"reference": _reference, "durable": _durable}
+
+
+def check_name(name: str) -> str:
+    if name not in BACKENDS:
+        from ..errors import did_you_mean
+        raise UsageError([Diagnostic("unknown-evaluator", f"unknown evaluator `{name}`", Position(),
+                                     " ".join(filter(None, [did_you_mean(name, BACKENDS),
+                                                            "allowed: " + ", ".join(BACKENDS)])))])
+    return name
+
+
+def prepare(plan: Plan, name: str):
+    """The backend `name` prepared for `plan` (the workspace caches it by plan digest)."""
+    return BACKENDS[check_name(name)](plan)

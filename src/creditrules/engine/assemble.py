@@ -1,0 +1,243 @@
+"""Evaluate stage: one event + a plan + a prepared backend -> a determination, as plain data.
+
+1. the pack version is chosen by legal date (versions.py);
+2. the event becomes a fact view (facts.py);
+3. the backend decides each stratum's conditions (true / false / unknown); exceptions apply
+   (`overrides`: effective = condition AND NOT exception, three-valued); outcomes go into the view for the next
+   stratum (decide);
+4. only the rules that are not false are visited: their conclusions go to the collectors (collectors.py), the
+   undetermined ones report their missing facts where they could change the result;
+5. the trace is rendered from verdicts at the level asked for (full | fired | none).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Optional, Protocol
+
+from ..event import CreditEvent
+from ..identifiers import identifier_warning
+from ..plan.conditions import Truth, Verdict
+from ..plan.facts import KIND
+from ..plan.plan import Plan, PlanRule
+from .because import because
+from .collectors import COLLECTORS, Context
+from .facts import fact_view
+from .versions import VersionChoice, select_version
+
+TRACE_LEVELS = ("full", "fired", "none")
+
+
+class Prepared(Protocol):
+    """A backend's form of one plan (backends/): decides the rules of one stratum over one view."""
+    name: str
+
+    def decide(self, stratum: int, rules: tuple[int, ...], view: dict) -> dict[int, Truth]: ...
+
+
+class Tracer(Protocol):
+    def rule_considered(self, rule: PlanRule, entry: dict) -> None: ...
+    def determined(self, determination: dict) -> None: ...
+
+
+@dataclass
+class Outcomes:
+    raw: list[Truth]                 # the condition's own truth
+    effective: list[Truth]           # after the exceptions that override it
+    excluded: frozenset[int]         # not part of the selected version
+    visited: list[int]               # rules whose condition is not false (fired, undetermined or overridden), in order
+
+
+def _and_not(value: Truth, exception: Truth) -> Truth:
+    """value AND NOT exception, three-valued."""
+    if value is False or exception is True:
+        return False
+    if value is None or exception is None:
+        return None
+    return True
+
+
+def decide(plan: Plan, view: dict, version: str, backend: Prepared) -> Outcomes:
+    """Decide every rule for one view, stratum by stratum; the view gains each rule's outcome as it goes."""
+    size = len(plan.rules)
+    raw: list[Truth] = [False] * size
+    effective: list[Truth] = [False] * size
+    visited: list[int] = []
+    rules = plan.rules
+    excluded = plan.excluded[version]
+    for s, wanted in enumerate(plan.to_decide(version, view[KIND])):
+        if not wanted:
+            continue
+        for i, truth in backend.decide(s, wanted, view).items():
+            if i in excluded:                     # a backend may decide more than asked (durable: a cross-check)
+                continue
+            value = truth
+            for o in rules[i].overridden_by:
+                value = _and_not(value, effective[o])
+            raw[i] = truth
+            effective[i] = value
+            view[rules[i].outcome_key] = value
+            if truth is not False:
+                visited.append(i)
+    visited.sort()
+    return Outcomes(raw, effective, excluded, visited)
+
+
+_TRACE_WORDS = {
+    "en": {"not_in_version": "not part of the selected pack version",
+           "overridden": "its conditions hold, but the exception {rule} ({label}) applies",
+           "exception_unknown": "its conditions hold, but whether the exception {rule} ({label}) applies is unknown"},
+    "zh": {"not_in_version": "不属于所选版本",
+           "overridden": "条件成立，但例外规则 {rule}（{label}）适用",
+           "exception_unknown": "条件成立，但例外规则 {rule}（{label}）是否适用尚不能确定"},
+}
+
+
+@dataclass
+class Evaluation:
+    """Everything one evaluation worked out: the view, the outcomes, and the determination (plain data). Tools
+    that explain (`--why-not`) ask it for verdicts instead of deciding anything again."""
+    plan: Plan
+    event: CreditEvent
+    view: dict
+    outcomes: Outcomes
+    choice: VersionChoice
+    determination: dict
+    verdicts: "Verdicts"
+
+    def verdict(self, rule: PlanRule) -> Verdict:
+        return self.verdicts[rule.index]
+
+    def outcome(self, rule: PlanRule) -> str:
+        return _outcome(rule, self.outcomes)
+
+
+def _outcome(rule: PlanRule, outcomes: Outcomes) -> str:
+    i = rule.index
+    if i in outcomes.excluded:
+        return "not_in_version"
+    raw, effective = outcomes.raw[i], outcomes.effective[i]
+    if raw is True and effective is False:
+        return "overridden"
+    return {True: "fired", False: "not_fired", None: "undetermined"}[effective]
+
+
+def _exceptions(plan: Plan, rule: PlanRule, outcomes: Outcomes, value: Truth) -> list[PlanRule]:
+    return [plan.rules[o] for o in rule.overridden_by if outcomes.effective[o] is value]
+
+
+class Verdicts(dict):
+    """The verdicts of one evaluation, by rule index, each worked out once (never shared across evaluations)."""
+
+    def __init__(self, plan: Plan, view: dict):
+        super().__init__()
+        self.plan, self.view = plan, view
+
+    def __missing__(self, index: int) -> Verdict:
+        verdict = self[index] = self.plan.rules[index].condition.verdict(self.view)
+        return verdict
+
+
+def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts) -> tuple[str, ...]:
+    """The facts whose absence leaves an undetermined rule undetermined (its own, or its pending exception's)."""
+    if outcomes.raw[rule.index] is True:
+        return verdicts[_exceptions(plan, rule, outcomes, None)[0].index].missing
+    return verdicts[rule.index].missing
+
+
+def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, lang: str) -> dict:
+    """The rule's trace entry."""
+    words = _TRACE_WORDS["zh" if lang == "zh" else "en"]
+    outcome = _outcome(rule, outcomes)
+    entry: dict[str, Any] = {"rule": rule.id, "outcome": outcome, "because": "", "missing": [],
+                             "citations": list(rule.refs)}
+    if outcome == "not_in_version":
+        entry["because"] = words["not_in_version"]
+        return entry
+    if outcome == "overridden":
+        held = _exceptions(plan, rule, outcomes, True)[0]
+        entry["because"] = words["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
+        return entry
+    if outcomes.raw[rule.index] is True and outcome == "undetermined":
+        pending = _exceptions(plan, rule, outcomes, None)[0]
+        entry["because"] = words["exception_unknown"].format(rule=pending.id,
+                                                             label=plan.provisions[pending.cites[0]].label)
+        entry["missing"] = list(verdicts[pending.index].missing)
+        return entry
+    verdict = verdicts[rule.index]
+    entry["because"] = because(verdict, lang)
+    if outcome == "undetermined":
+        entry["missing"] = list(verdict.missing)
+    return entry
+
+
+def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared, *, lang: str = "en",
+              trace: str = "full", tracer: Optional[Tracer] = None) -> Evaluation:
+    """Evaluate one event: the determination as plain data (CONTRACT.md section 3), with its evaluation."""
+    choice = select_version(plan.pack, event, as_of, lang)
+    view = fact_view(event, plan)
+    outcomes = decide(plan, view, choice.version.id, backend)
+    ctx = Context(plan, event, lang)
+    for w in choice.warnings:
+        ctx.warn(w)
+    id_warning = identifier_warning(event.subject.type, event.subject.id, lang)
+    if id_warning:
+        ctx.warn(id_warning)
+    collectors = [cls(ctx) for cls in COLLECTORS]
+    by_kind = {kind: col for col in collectors for kind in col.kinds}
+
+    effective, raw = outcomes.effective, outcomes.raw
+    rules = plan.rules
+    undetermined: list[PlanRule] = []
+    verdicts = Verdicts(plan, view)
+    for i in outcomes.visited:
+        rule = rules[i]
+        value = effective[i]
+        if value is True:
+            for con in rule.conclusions:
+                ctx.record(con)
+                by_kind[type(con)].applied(rule, con)
+        elif value is None:
+            for con in rule.conclusions:
+                by_kind[type(con)].pending(rule, con)
+            undetermined.append(rule)
+    # missing facts: only those of undetermined rules whose conclusions could still change the determination
+    for rule in undetermined:
+        if any(effective[r] is None for r in rule.readers) or any(
+                by_kind[type(con)].would_change(rule, con) for con in rule.conclusions):
+            ctx.missing.update(missing_of(plan, rule, outcomes, verdicts))
+    out: dict[str, Any] = {}
+    for col in collectors:
+        col.emit(out)
+
+    # the trace: full = every rule; fired = those that fired, were overridden or are undetermined; none
+    shown = (rules if trace == "full" else
+             [rules[i] for i in outcomes.visited if effective[i] is not False or raw[i] is True] if trace == "fired"
+             else ())
+    entries = [_entry(plan, r, outcomes, verdicts, lang) for r in shown]
+    if tracer is not None:
+        for rule, entry in zip(shown, entries):
+            tracer.rule_considered(rule, entry)
+
+    pack, version = plan.pack, choice.version
+    determination = {
+        "event_id": event.id, "jurisdiction": pack.id, "as_of": as_of,
+        "pack": {"id": pack.id, "version": version.id, "status": version.status,
+                 "effective_from": version.effective_from, "selected_because": choice.because,
+                 "layers": list(pack.layers), "source": plan.source, "digest": plan.digest},
+        **out,
+        "citations": ctx.citations(), "trace": entries, "missing_facts": sorted(ctx.missing),
+        "warnings": ctx.warnings,
+    }
+    if tracer is not None:
+        tracer.determined(determination)
+    return Evaluation(plan, event, view, outcomes, choice, determination, verdicts)
+
+
+def trace_level(value: str) -> str:
+    if value not in TRACE_LEVELS:
+        from ..errors import Diagnostic, InputError, Position
+        raise InputError([Diagnostic("bad-option", f"unknown trace level `{value}`", Position(),
+                                     "allowed: " + ", ".join(TRACE_LEVELS))])
+    return value
+

@@ -1,0 +1,359 @@
+"""Condition nodes of the plan: the one definition of what a condition means (docs/pack-format.md section 5).
+
+Every node has two ways to be evaluated over a fact view (plan/facts.py), written once each:
+- `truth(view)`: the fast path, True / False / None (unknown), Kleene's three-valued logic;
+- `verdict(view)`: the explaining path, a `Verdict` (truth, the value read, the missing facts, the sub-verdicts)
+  from which `because`, `--why-not` and the trace are rendered (explain/words.py), never recomputed.
+Composite nodes combine their children with `kleene_and` / `kleene_or` / `kleene_not` in both paths; a leaf's
+verdict takes its truth from the leaf's own `truth`, so the two paths cannot disagree (tests/test_plan.py checks
+it by property on every pack).
+
+Unknown is not false: a leaf that needs a fact the event lacks is None, and names that fact in its verdict.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
+
+from .. import model as m
+from .facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, missing_name
+
+Truth = Optional[bool]
+
+OPS: dict[str, Callable[[Any, Any], bool]] = {"eq": operator.eq, "ne": operator.ne, "gt": operator.gt,
+                                              "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def kleene_and(truths: Iterable[Truth]) -> Truth:
+    result: Truth = True
+    for t in truths:
+        if t is False:
+            return False
+        if t is None:
+            result = None
+    return result
+
+
+def kleene_or(truths: Iterable[Truth]) -> Truth:
+    result: Truth = False
+    for t in truths:
+        if t is True:
+            return True
+        if t is None:
+            result = None
+    return result
+
+
+def kleene_not(t: Truth) -> Truth:
+    return None if t is None else not t
+
+
+class Verdict(NamedTuple):
+    """How a node came out over one view: its truth, what it read (`seen`), what was missing, and its parts."""
+    node: "Node"
+    truth: Truth
+    seen: Any = None
+    missing: tuple[str, ...] = ()
+    children: tuple["Verdict", ...] = ()
+
+
+def _leaf(node: "Node", view: dict, seen: Any, missing: str | None = None) -> Verdict:
+    truth = node.truth(view)
+    return Verdict(node, truth, seen, (missing,) if truth is None and missing else ())
+
+
+def _merged_missing(children: tuple[Verdict, ...]) -> tuple[str, ...]:
+    return tuple(sorted({name for c in children if c.truth is None for name in c.missing}))
+
+
+# --- composite nodes -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class All:
+    children: tuple["Node", ...]
+
+    def truth(self, view: dict) -> Truth:
+        return kleene_and(c.truth(view) for c in self.children)
+
+    def verdict(self, view: dict) -> Verdict:
+        children = tuple(c.verdict(view) for c in self.children)
+        return Verdict(self, kleene_and(c.truth for c in children), None, _merged_missing(children), children)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    children: tuple["Node", ...]
+
+    def truth(self, view: dict) -> Truth:
+        return kleene_or(c.truth(view) for c in self.children)
+
+    def verdict(self, view: dict) -> Verdict:
+        children = tuple(c.verdict(view) for c in self.children)
+        return Verdict(self, kleene_or(c.truth for c in children), None, _merged_missing(children), children)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    child: "Node"
+
+    def truth(self, view: dict) -> Truth:
+        return kleene_not(self.child.truth(view))
+
+    def verdict(self, view: dict) -> Verdict:
+        child = self.child.verdict(view)
+        return Verdict(self, kleene_not(child.truth), None, child.missing, (child,))
+
+
+# --- leaves ------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Always:
+    def truth(self, view: dict) -> Truth:
+        return True
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, None)
+
+
+@dataclass(frozen=True, slots=True)
+class KindIn:
+    """`kind: [...]`: the event's kind is one of these (the kind is always given)."""
+    values: frozenset[str]
+    shown: tuple[str, ...]
+
+    def truth(self, view: dict) -> Truth:
+        return view[KIND] in self.values
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view[KIND])
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectIn:
+    """`subject: [...]`: subject.type is one of these (always given)."""
+    values: frozenset[str]
+    shown: tuple[str, ...]
+
+    def truth(self, view: dict) -> Truth:
+        return view[SUBJECT] in self.values
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view[SUBJECT])
+
+
+@dataclass(frozen=True, slots=True)
+class ConductAny:
+    """`conduct: [...]`: the event's conduct includes one of these tags; unknown when conduct is not given."""
+    values: frozenset[str]
+    shown: tuple[str, ...]
+
+    def truth(self, view: dict) -> Truth:
+        given = view.get(CONDUCT)
+        return None if given is None else not self.values.isdisjoint(given)
+
+    def verdict(self, view: dict) -> Verdict:
+        given = view.get(CONDUCT)
+        hits = tuple(t for t in self.shown if given is not None and t in given)
+        return _leaf(self, view, hits, "conduct")
+
+
+@dataclass(frozen=True, slots=True)
+class BasisIn:
+    """`basis: [...]`: the basis document is of one of these types; unknown when no basis is given."""
+    values: frozenset[str]
+    shown: tuple[str, ...]
+
+    def truth(self, view: dict) -> Truth:
+        given = view.get(BASIS)
+        return None if given is None else given in self.values
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view.get(BASIS), "basis")
+
+
+@dataclass(frozen=True, slots=True)
+class FactIs:
+    """`fact: name`: a yes/no fact holds."""
+    name: str
+    key: str
+
+    def truth(self, view: dict) -> Truth:
+        return view.get(self.key)
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view.get(self.key), self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class FactCompare:
+    """`fact: {name: {op: value}}` (eq, ne, gt, gte, lt, lte) for an int, enum, text or date fact."""
+    name: str
+    key: str
+    op: str
+    value: Any
+
+    def truth(self, view: dict) -> Truth:
+        given = view.get(self.key)
+        return None if given is None else OPS[self.op](given, self.value)
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view.get(self.key), self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class FactIn:
+    """`fact: {name: {in: [...]}}`: the fact's value is one of these."""
+    name: str
+    key: str
+    values: frozenset[Any]
+    shown: tuple[Any, ...]
+
+    def truth(self, view: dict) -> Truth:
+        given = view.get(self.key)
+        return None if given is None else given in self.values
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view.get(self.key), self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class FactIncludesAny:
+    """`fact: {name: {any_of: [...]}}`: a list fact includes one of these members."""
+    name: str
+    key: str
+    members: frozenset[str]
+    shown: tuple[str, ...]
+
+    def truth(self, view: dict) -> Truth:
+        given = view.get(self.key)
+        return None if given is None else not self.members.isdisjoint(given)
+
+    def verdict(self, view: dict) -> Verdict:
+        given = view.get(self.key)
+        hits = tuple(x for x in self.shown if given is not None and x in given)
+        return _leaf(self, view, hits, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Present:
+    """`present: path`: the event gives this fact or field (never unknown)."""
+    path: str
+    key: str
+
+    def truth(self, view: dict) -> Truth:
+        return self.key in view
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, None)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHolds:
+    """`rule: id`: another rule's effective outcome (decided in an earlier stratum). The view holds True, False or
+    None (undetermined) for every rule decided; a rule left out (false for the event's kind, or not part of the
+    version) has no key and reads as False."""
+    rule: str
+    key: str
+
+    def truth(self, view: dict) -> Truth:
+        return view.get(self.key, False)
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, None)          # its missing facts are the other rule's, reported there
+
+
+@dataclass(frozen=True, slots=True)
+class AgeCompare:
+    """`age_at_event: {op: n}`: 周岁 at the conduct (engine/facts.py `age_on`)."""
+    op: str
+    value: int
+
+    def truth(self, view: dict) -> Truth:
+        age = view.get(AGE)
+        return None if age is None else OPS[self.op](age, self.value)
+
+    def verdict(self, view: dict) -> Verdict:
+        return _leaf(self, view, view.get(AGE), "subject.birth_date")
+
+
+@dataclass(frozen=True, slots=True)
+class DateCompare:
+    """`date: {of: path, op: literal | computed}`: unknown when a date it needs is missing. A computed right-hand
+    side (a model DateExpr or YearDate) is one of the plan's offsets, worked out once per event into the view (`offset:<n>`)."""
+    left: str                       # a date path
+    left_key: str
+    op: str
+    literal: Optional[dt.date]      # the right-hand side, when it is a literal date
+    offset_key: Optional[str]       # else the view key of the computed date
+    offset: Union[m.DateExpr, m.YearDate, None]
+
+    def _right(self, view: dict) -> Optional[dt.date]:
+        if self.offset_key is None:
+            return self.literal
+        comp = view.get(self.offset_key)
+        return None if comp is None else comp.result
+
+    def truth(self, view: dict) -> Truth:
+        left = view.get(self.left_key)
+        if left is None:
+            return None
+        right = self._right(view)
+        return None if right is None else OPS[self.op](left, right)
+
+    def verdict(self, view: dict) -> Verdict:
+        left = view.get(self.left_key)
+        comp = view.get(self.offset_key) if self.offset_key else None
+        if left is None:
+            missing = missing_name(self.left)
+        else:
+            missing = missing_name(_first_path(self.offset)) if self.offset_key and comp is None else None
+        return _leaf(self, view, (left, self._right(view), comp), missing)
+
+
+def _first_path(offset: Union[m.DateExpr, m.YearDate, None]) -> str:
+    if isinstance(offset, m.YearDate):
+        return offset.year_path
+    return offset.paths[0] if offset is not None and offset.paths else "date"
+
+
+Node = Union[All, AnyOf, Not, Always, KindIn, SubjectIn, ConductAny, BasisIn, FactIs, FactCompare, FactIn,
+             FactIncludesAny, Present, RuleHolds, AgeCompare, DateCompare]
+LEAVES = (Always, KindIn, SubjectIn, ConductAny, BasisIn, FactIs, FactCompare, FactIn, FactIncludesAny, Present,
+          RuleHolds, AgeCompare, DateCompare)
+
+
+def walk(node: Node) -> Iterable[Node]:
+    """Every node under `node`, depth first, itself included."""
+    yield node
+    if isinstance(node, (All, AnyOf)):
+        for child in node.children:
+            yield from walk(child)
+    elif isinstance(node, Not):
+        yield from walk(node.child)
+
+
+def possible_kinds(node: Node, rule_kinds: dict[str, Optional[frozenset[str]]]) -> Optional[frozenset[str]]:
+    """The event kinds under which `node` can be other than False (None: any kind). Used by the plan to skip rules
+    that are false for an event's kind without evaluating them; sound because `kind` is always given."""
+    if isinstance(node, KindIn):
+        return node.values
+    if isinstance(node, RuleHolds):
+        return rule_kinds.get(node.rule)
+    if isinstance(node, All):
+        found: Optional[frozenset[str]] = None
+        for child in node.children:
+            kinds = possible_kinds(child, rule_kinds)
+            if kinds is not None:
+                found = kinds if found is None else found & kinds
+        return found
+    if isinstance(node, AnyOf):
+        union: frozenset[str] = frozenset()
+        for child in node.children:
+            kinds = possible_kinds(child, rule_kinds)
+            if kinds is None:
+                return None
+            union |= kinds
+        return union
+    return None                     # Not, and every other leaf: any kind
