@@ -251,17 +251,18 @@ def run_cli(events, jurisdiction, trace, profile_path):
     trace_opt = ["--trace", trace]
     api = f"creditrules evaluate FILE.jsonl --format json --trace {trace} > /dev/null"
     tried = subprocess.run(base + [str(probe)] + opts + trace_opt, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           text=True)
+                           text=True, check=False)
     if tried.returncode == 2 and "trace" in tried.stderr:
         trace_opt = []
         api = "fallback creditrules evaluate FILE.jsonl --format json > /dev/null [CLI rejects --trace]"
     with Clock(resource.RUSAGE_CHILDREN) as startup:          # the same command on one event: start-up cost
-        subprocess.run(base + [str(probe)] + opts + trace_opt, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(base + [str(probe)] + opts + trace_opt, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
     if profile_path:
         base = [sys.executable, "-m", "cProfile", "-o", str(profile_path), "-m", "creditrules", "evaluate"]
     with Clock(resource.RUSAGE_CHILDREN) as clock:
         proc = subprocess.run(base + [str(path)] + opts + trace_opt, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, check=False)
     for p in (path, probe):
         p.unlink()
     tmp.rmdir()
@@ -356,8 +357,9 @@ def agreement(n: int, jurisdiction: str) -> dict:
     """The first n generated events through creditrules (batch) and the zen graph: on how many they agree."""
     import collections
 
-    import creditrules
     import zen
+
+    import creditrules
     events = generate(n)
     try:
         items = list(creditrules.evaluate_many(events, jurisdiction=jurisdiction, as_of=AS_OF, trace="none"))
@@ -412,7 +414,8 @@ def configurations(args) -> list[tuple[str, int]]:
 
 
 def _run_child(script_args: list[str]) -> tuple[dict | None, str]:
-    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *script_args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *script_args], capture_output=True, text=True,
+                          check=False)
     lines = proc.stdout.splitlines()
     result = next((json.loads(line[7:]) for line in reversed(lines) if line.startswith("RESULT ")), None)
     passthrough = "\n".join(line for line in lines if not line.startswith("RESULT "))
@@ -434,7 +437,7 @@ def _versions() -> dict:
         except metadata.PackageNotFoundError:
             out[dist] = None
     probe = subprocess.run([sys.executable, "-c", "import creditrules, os; print(os.path.dirname(creditrules.__file__))"],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     out["creditrules_path"] = probe.stdout.strip() or probe.stderr.strip().splitlines()[-1:]
     return out
 

@@ -96,6 +96,7 @@ def test_validate_ok_and_invalid(tmp_path):
 
 def test_test_command_counts_and_fails(tmp_path):
     import shutil
+
     import yaml
     cases = len(yaml.safe_load((MINI / "tests" / "cases.yaml").read_text(encoding="utf-8")))
     proc = run("test", MINI)

@@ -5,6 +5,7 @@ import sys
 import pytest
 
 import creditrules
+
 from conftest import ROOT
 
 EXAMPLES = ROOT / "examples"

@@ -35,7 +35,9 @@ def test_the_explaining_path_and_the_kind_shortcut_agree_with_the_fast_path(pack
     compiled = default_workspace().prepared(plan, "reference").conditions
     for rule in plan.rules:
         fast = rule.condition.truth(view)              # the whole condition, no shortcut
-        assert rule.condition.verdict(view).truth is fast, rule.id
+        verdict = rule.condition.verdict(view)
+        assert verdict.truth is fast, rule.id
+        assert rule.condition.missing(view) == verdict.missing, rule.id      # missing without the verdict
         assert compiled[rule.index](view) is fast, rule.id      # the reference backend's closures
         if rule.index not in outcomes.excluded:
             assert outcomes.raw[rule.index] is fast, rule.id     # a rule the shortcut skipped is false in full
@@ -50,8 +52,8 @@ def test_trace_levels_change_nothing_but_the_trace(pack, raw):
     assert {k: v for k, v in full.items() if k != "trace"} == {k: v for k, v in fired.items() if k != "trace"} \
         == {k: v for k, v in none.items() if k != "trace"}
     assert none["trace"] == []
-    assert fired["trace"] == [e for e in full["trace"] if e["outcome"] not in ("not_fired", "not_in_version")]
-    assert [e["rule"] for e in full["trace"]] == [r.id for r in compiled_pack(pack).rules]
+    assert fired["trace"] == [e for e in full["trace"] if e.outcome not in ("not_fired", "not_in_version")]
+    assert [e.rule for e in full["trace"]] == [r.id for r in compiled_pack(pack).rules]
 
 
 @pytest.mark.parametrize("pack", PACKS)

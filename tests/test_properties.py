@@ -1,10 +1,9 @@
 """Properties that must hold for every valid event, in every pack the project ships, on both evaluators."""
 import datetime as dt
 
+import orjson
 import pytest
 from hypothesis import given
-
-import orjson
 
 import creditrules
 from creditrules.packs import compiled_pack, pack_dirs

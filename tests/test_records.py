@@ -113,7 +113,7 @@ def test_memory_stays_flat_over_a_long_file(tmp_path):
     path = tmp_path / "long.jsonl"
     line = json.dumps({"id": "e", "subject": {"type": "legal_person", "name": NAME * 100}}, ensure_ascii=False)
     with path.open("wb") as f:
-        for i in range(30_000):                                    # about 20 MB
+        for _ in range(30_000):                                    # about 20 MB
             f.write(line.encode() + b"\n")
     tracemalloc.start()
     try:

@@ -12,7 +12,7 @@ def test_the_tracer_and_the_json_trace_are_the_same_events():
                                tracer=tracer)
     rules = [e for kind, e in tracer.events if kind == "rule"]
     assert len(rules) == len(compiled_pack("henan").rules) == len(det.trace)
-    assert [e["rule"] for e in rules] == [t.rule for t in det.trace]
+    assert [e.rule for e in rules] == [t.rule for t in det.trace]
     assert tracer.events[-1][0] == "determination" and tracer.events[-1][1]["event_id"] == det.event_id
     fired = set(tracer.fired())
     assert {"severe.market_order", "measures.severe.high_consumption", "listing.on_list"} <= fired

@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT
 from typer.testing import CliRunner
 
 import creditrules
@@ -15,6 +14,8 @@ from creditrules import workspace as ws_module
 from creditrules.errors import PackError
 from creditrules.load import MAX_SOURCE_BYTES, load_pack_dir
 from creditrules.workspace import LoadedPack, Workspace, default_workspace
+
+from conftest import MINI, ROOT
 
 HENAN = ROOT / "policies" / "henan"
 CALENDAR = ROOT / "policies" / "calendar"

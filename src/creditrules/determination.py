@@ -3,10 +3,15 @@
 The engine builds a determination as plain data (engine/assemble.py) and serialises it with a fast encoder;
 this model is the typed boundary: `Determination.model_validate(data)`, `det.model_dump(mode="json")`.
 Nested `citations` are references; the provision's words are given once, in the top-level `citations`.
+
+The two items a determination holds by the dozen, `CitationRef` and `TraceEntry`, are plain dataclasses: the
+engine makes them itself (a plan holds one reference per provision), pydantic accepts them as they are and the
+JSON encoder writes them natively; from JSON, pydantic builds them like any model.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,17 +21,23 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
 
 
-class CitationRef(_Out):
+@dataclass(frozen=True)
+class CitationRef:
     """A reference to a provision: 《河南省社會信用條例》第三十三條第一款第（二）項 is document henan, 33, 1, 2."""
     document: str
     article: int
     paragraph: Optional[int] = None
     item: Optional[int] = None
-    label: str
+    label: str = ""
 
 
-class Citation(CitationRef):
+class Citation(_Out):
     """A provision the determination uses, with its words and the role it plays."""
+    document: str
+    article: int
+    paragraph: Optional[int] = None
+    item: Optional[int] = None
+    label: str
     title: Optional[str] = None          # the article's own title where the text has one (Jilin draft: 【立法目的】)
     text: str                            # the provision's own words, from the held source
     role: Literal["applied", "not_applied", "undetermined"] = "applied"
@@ -128,12 +139,17 @@ class Decision(_Out):
     rules: list[str] = Field(default_factory=list)
 
 
-class TraceEntry(_Out):
+Outcome = Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
+
+
+@dataclass
+class TraceEntry:
+    """One rule considered: its outcome, why (in words rendered from its verdict), the facts it lacks."""
     rule: str
-    outcome: Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
+    outcome: Outcome
     because: str
-    missing: list[str] = Field(default_factory=list)
-    citations: list[CitationRef] = Field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    citations: list[CitationRef] = field(default_factory=list)
 
 
 class Determination(_Out):

@@ -5,8 +5,8 @@ Messages are lowercase, without a final period, user input in backticks; help ("
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 
 @dataclass(frozen=True, order=True)

@@ -133,102 +133,98 @@ class _TooLarge(Exception):
 
 
 def _plain(data: Any, pos) -> tuple[Any, list[tuple[tuple, Diagnostic]]]:
-    """`data` as plain JSON-like values (dict with text keys, list, str, bool, int, finite float, None, date),
-    walked without recursion. What cannot be one is reported with its path and replaced by `_BAD`: bytes, sets,
-    NaN, texts over MAX_TEXT, nesting over MAX_DEPTH ... A tuple counts as a list (and is checked like one); a
-    model of this module counts as the mapping of the fields it was given."""
+    """`data` as plain JSON-like values (dict with text keys, list, str, bool, int, finite float, None, date).
+    What cannot be one is reported with its path and replaced by `_BAD`: bytes, sets, NaN, texts over MAX_TEXT,
+    nesting over MAX_DEPTH ... A tuple counts as a list (and is checked like one); a model of this module counts
+    as the mapping of the fields it was given. Recursion stops at MAX_DEPTH, so it is bounded (and a structure
+    that contains itself ends there too); MAX_VALUES and MAX_TOTAL stop the walk with `_TooLarge`."""
     found: list[tuple[tuple, Diagnostic]] = []
-    root: list[Any] = [None]
-    stack: list[tuple[Any, tuple, int, Any, Any]] = [(data, (), 1, root, 0)]
-    size = values = 0
+    counts = [0, 0]                                  # values, characters
 
     def bad(path, code, message, hint=""):
         found.append((path, Diagnostic(code, message, pos(path), hint)))
         return _BAD
 
-    while stack:
-        value, path, depth, parent, slot = stack.pop()
-        values += 1
-        if values > MAX_VALUES:
-            raise _TooLarge(f"the event has more than {MAX_VALUES:,} values")
-        if isinstance(value, _Model):
+    def text(value: str, path: tuple) -> Any:
+        counts[1] += len(value)
+        if counts[1] > MAX_TOTAL:
+            raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
+        if len(value) > MAX_TEXT:
+            return bad(path, "too-long", f"`{_where(path)}` is too long ({len(value):,} characters; at most {MAX_TEXT:,})")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return bad(path, "bad-text", f"`{_where(path)}` holds a character that is not text (an unpaired surrogate)")
+        return value
+
+    def walk(value: Any, path: tuple, depth: int) -> Any:
+        counts[0] += 1
+        kind = type(value)
+        if kind is str:
+            return text(value, path)
+        if value is None or kind is bool:
+            return value
+        if kind is int:
+            return value if -MAX_INT <= value <= MAX_INT else bad(
+                path, "bad-number", f"`{_where(path)}`: the number `{quote(value)}` is too large (at most {MAX_INT:,})")
+        if kind is not dict and kind is not list and isinstance(value, _Model):
             value = {name: getattr(value, name) for name in value.model_fields_set}
-        if isinstance(value, (dict, list, tuple)):
+        if kind is dict or kind is list or isinstance(value, (dict, list, tuple)):
             if depth > MAX_DEPTH:
-                parent[slot] = bad(path, "too-deep", f"`{_where(path)}` is nested too deeply (more than {MAX_DEPTH} "
-                                   "levels of lists and mappings)")
-                continue
-            if values + len(stack) + len(value) > MAX_VALUES:
+                return bad(path, "too-deep", f"`{_where(path)}` is nested too deeply (more than {MAX_DEPTH} levels "
+                           "of lists and mappings)")
+            if counts[0] + len(value) > MAX_VALUES:
                 raise _TooLarge(f"the event has more than {MAX_VALUES:,} values")
-            if isinstance(value, dict):
-                out: dict = {}
-                children = []
-                for key, child in value.items():
+            if not isinstance(value, dict):
+                return [walk(child, path + (i,), depth + 1) for i, child in enumerate(value)]
+            out: dict = {}
+            for key, child in value.items():
+                if type(key) is str and len(key) <= MAX_TEXT and key.isascii():      # the usual case, quickly
+                    counts[1] += len(key)
+                else:
                     if not isinstance(key, str):
                         bad(path + (key,), "bad-type", f"a field name in `{_where(path)}` must be text, got "
                             f"{_kind(key)} `{quote(key)}`")
                         continue
                     key = str.__str__(key)
-                    size += len(key)
-                    if len(key) > MAX_TEXT:
-                        bad(path + (key,), "too-long", f"a field name in `{_where(path)}` is too long "
-                            f"({len(key):,} characters; at most {MAX_TEXT:,})")
+                    if text(key, path + (key,)) is _BAD:
                         continue
-                    out[key] = None                 # the slot, in the input's order
-                    children.append((child, path + (key,), depth + 1, out, key))
-                stack.extend(reversed(children))
-                parent[slot] = out
-            else:
-                out_list: list = [None] * len(value)
-                for i in range(len(value) - 1, -1, -1):
-                    stack.append((value[i], path + (i,), depth + 1, out_list, i))
-                parent[slot] = out_list
-            if size > MAX_TOTAL:
+                kind = type(child)
+                if kind is str and len(child) <= MAX_TEXT and child.isascii():
+                    counts[0] += 1
+                    counts[1] += len(child)
+                    out[key] = child
+                elif kind is bool or child is None:
+                    counts[0] += 1
+                    out[key] = child
+                else:
+                    out[key] = walk(child, path + (key,), depth + 1)
+            if counts[1] > MAX_TOTAL:
                 raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
-            continue
-        if value is None or isinstance(value, bool):
-            parent[slot] = value
-        elif isinstance(value, str):
-            value = str.__str__(value)
-            size += len(value)
-            if size > MAX_TOTAL:
-                raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
-            if len(value) > MAX_TEXT:
-                parent[slot] = bad(path, "too-long", f"`{_where(path)}` is too long ({len(value):,} characters; at "
-                                   f"most {MAX_TEXT:,})")
-                continue
-            if not value.isascii():
-                try:
-                    value.encode("utf-8")
-                except UnicodeEncodeError:
-                    parent[slot] = bad(path, "bad-text", f"`{_where(path)}` holds a character that is not text (an "
-                                       "unpaired surrogate)")
-                    continue
-            parent[slot] = value
-        elif isinstance(value, int):
-            value = int.__index__(value)
-            if abs(value) > MAX_INT:
-                parent[slot] = bad(path, "bad-number", f"`{_where(path)}`: the number `{quote(value)}` is too large "
-                                   f"(at most {MAX_INT:,})")
-                continue
-            parent[slot] = value
-        elif isinstance(value, float):
+            return out
+        if isinstance(value, str):                          # a subclass of str (an enum ...): its plain text
+            return text(str.__str__(value), path)
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return walk(int.__index__(value), path, depth)
+        if isinstance(value, float):
             value = float(value)
             if not math.isfinite(value):
-                parent[slot] = bad(path, "bad-number", f"`{_where(path)}` must be a finite number, got `{value}`")
-                continue
-            parent[slot] = value
-        elif isinstance(value, dt.date):          # datetime too: each date check says why it is not a date
-            parent[slot] = value
-        elif isinstance(value, (bytes, bytearray, memoryview)):
-            parent[slot] = bad(path, "bad-type", f"`{_where(path)}` must be text, got bytes `{quote(bytes(value))}`",
-                               "decode it first, e.g. value.decode('utf-8')")
-        elif isinstance(value, (set, frozenset)):
-            parent[slot] = bad(path, "bad-type", f"`{_where(path)}` must be a list, got a set (a set has no order)")
-        else:
-            parent[slot] = bad(path, "bad-type", f"`{_where(path)}`: {_kind(value)} is not an allowed value (text, "
-                               "a number, true/false, a date YYYY-MM-DD, a list or a mapping)")
-    return root[0], found
+                return bad(path, "bad-number", f"`{_where(path)}` must be a finite number, got `{value}`")
+            return value
+        if isinstance(value, dt.date):                     # datetime too: each date check says why it is not a date
+            return value
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return bad(path, "bad-type", f"`{_where(path)}` must be text, got bytes `{quote(bytes(value))}`",
+                       "decode it first, e.g. value.decode('utf-8')")
+        if isinstance(value, (set, frozenset)):
+            return bad(path, "bad-type", f"`{_where(path)}` must be a list, got a set (a set has no order)")
+        return bad(path, "bad-type", f"`{_where(path)}`: {_kind(value)} is not an allowed value (text, a number, "
+                   "true/false, a date YYYY-MM-DD, a list or a mapping)")
+
+    return walk(data, (), 1), found
 
 
 _FIELD_TYPES = {"bool": "true or false", "int": "a whole number", "date": "a date YYYY-MM-DD", "text": "text"}

@@ -14,7 +14,7 @@ ID_CHECK = "10X98765432"
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    total = sum(USCC_CHARS.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_CHARS[(31 - total % 31) % 31]
 
 
@@ -25,7 +25,7 @@ def is_valid_uscc(code: str) -> bool:
 
 
 def id_check_char(first17: str) -> str:
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
 
 
 def is_valid_citizen_id(number: str) -> bool:

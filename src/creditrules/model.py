@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .errors import Position
 from .lawtext import Cite, LawText
@@ -112,8 +112,8 @@ class RuleRef:
     pos: Position = field(default=Position(), compare=False)
 
 
-Condition = Union[All, AnyOf, Not, Always, KindIn, SubjectIn, ConductAny, BasisIn, FactTest, Present, AgeAtEvent, RuleRef,
-                  DateCompare]
+Condition = (All | AnyOf | Not | Always | KindIn | SubjectIn | ConductAny | BasisIn | FactTest | Present | AgeAtEvent
+             | RuleRef | DateCompare)
 
 # --- conclusions (section 6) --------------------------------------------------------------------------------
 

@@ -19,8 +19,9 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator, Optional, Union
+from typing import Any, BinaryIO, Union
 
 from .errors import Diagnostic, Position, quote
 
@@ -38,8 +39,8 @@ class Record:
     `line` is its 1-based physical line number; `data` is the JSON object read, or None and `error` says why."""
     index: int
     line: int
-    data: Optional[Any]
-    error: Optional[Diagnostic]
+    data: Any | None
+    error: Diagnostic | None
 
     @property
     def ok(self) -> bool:
@@ -100,7 +101,7 @@ def _records(stream: BinaryIO, file: str) -> Iterator[Record]:
         index += 1
 
 
-def _lines(stream: BinaryIO) -> Iterator[tuple[int, Optional[bytes], int]]:
+def _lines(stream: BinaryIO) -> Iterator[tuple[int, bytes | None, int]]:
     """(line number, the line's bytes without b"\\n", length); the bytes are None for a line over the limit,
     which is skipped as it streams past, never held whole."""
     buf = bytearray()

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-
-import orjson
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from . import model as m
 from .backends import DEFAULT as DEFAULT_EVALUATOR

@@ -13,13 +13,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 import chinese_calendar
 
 from .errors import Diagnostic, PackError, Position, quote
 from .yamlsource import load_yaml_file
-
 
 LAST_DAY = dt.date.max                # 9999-12-31: the last day Python's calendar (and so this library) can hold
 MAX_WORKING_DAYS = 10_000             # a count of working days beyond this (about 40 years) is not worked out
@@ -38,7 +36,7 @@ class DateComputation:
     """
     start: dt.date
     rule: str
-    result: Optional[dt.date]
+    result: dt.date | None
     unknown_years: tuple[int, ...] = ()     # years counted on weekends alone (no holiday arrangement held)
     beyond_calendar: bool = False           # result is None: past 9999-12-31, or too many working days counted
     over_limit: bool = False                # ... because more than MAX_WORKING_DAYS working days were asked for

@@ -36,4 +36,4 @@ class RecordingTracer:
         self.events.append(("determination", determination))
 
     def fired(self) -> list[str]:
-        return [e["rule"] for kind, e in self.events if kind == "rule" and e["outcome"] == "fired"]
+        return [e.rule for kind, e in self.events if kind == "rule" and e.outcome == "fired"]

@@ -14,7 +14,6 @@ import yaml
 
 from .errors import Diagnostic, Position, shorten
 
-
 MAX_NODES = 100_000      # values in one document, every alias counted as the whole of what it refers to
 MAX_DEPTH = 64           # lists and mappings nested inside one another (a pack file nests about 15)
 

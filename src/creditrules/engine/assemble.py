@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Optional, Protocol
 
+from ..determination import TraceEntry
 from ..event import CreditEvent
 from ..identifiers import identifier_warning
 from ..plan.conditions import Truth, Verdict
@@ -36,7 +37,7 @@ class Prepared(Protocol):
 
 
 class Tracer(Protocol):
-    def rule_considered(self, rule: PlanRule, entry: dict) -> None: ...
+    def rule_considered(self, rule: PlanRule, entry: TraceEntry) -> None: ...
     def determined(self, determination: dict) -> None: ...
 
 
@@ -138,36 +139,36 @@ class Verdicts(dict):
         return verdict
 
 
-def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts) -> tuple[str, ...]:
-    """The facts whose absence leaves an undetermined rule undetermined (its own, or its pending exception's)."""
+def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: dict) -> tuple[str, ...]:
+    """The facts whose absence leaves an undetermined rule undetermined (its own, or its pending exception's):
+    `node.missing`, the verdict's missing facts without building the verdict."""
     if outcomes.raw[rule.index] is True:
-        return verdicts[_exceptions(plan, rule, outcomes, None)[0].index].missing
-    return verdicts[rule.index].missing
+        return _exceptions(plan, rule, outcomes, None)[0].condition.missing(view)
+    return rule.condition.missing(view)
 
 
-def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, lang: str) -> dict:
+def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, lang: str) -> TraceEntry:
     """The rule's trace entry."""
     words = _TRACE_WORDS["zh" if lang == "zh" else "en"]
     outcome = _outcome(rule, outcomes)
-    entry: dict[str, Any] = {"rule": rule.id, "outcome": outcome, "because": "", "missing": [],
-                             "citations": list(rule.refs)}
+    entry = TraceEntry(rule.id, outcome, "", [], list(rule.refs))  # type: ignore[arg-type]
     if outcome == "not_in_version":
-        entry["because"] = words["not_in_version"]
+        entry.because = words["not_in_version"]
         return entry
     if outcome == "overridden":
         held = _exceptions(plan, rule, outcomes, True)[0]
-        entry["because"] = words["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
+        entry.because = words["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
         return entry
     if outcomes.raw[rule.index] is True and outcome == "undetermined":
         pending = _exceptions(plan, rule, outcomes, None)[0]
-        entry["because"] = words["exception_unknown"].format(rule=pending.id,
+        entry.because = words["exception_unknown"].format(rule=pending.id,
                                                              label=plan.provisions[pending.cites[0]].label)
-        entry["missing"] = list(verdicts[pending.index].missing)
+        entry.missing = list(verdicts[pending.index].missing)
         return entry
     verdict = verdicts[rule.index]
-    entry["because"] = because(verdict, lang)
+    entry.because = because(verdict, lang)
     if outcome == "undetermined":
-        entry["missing"] = list(verdict.missing)
+        entry.missing = list(verdict.missing)
     return entry
 
 
@@ -205,7 +206,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
     for rule in undetermined:
         if any(effective[r] is None for r in rule.readers) or any(
                 by_kind[type(con)].would_change(rule, con) for con in rule.conclusions):
-            ctx.missing.update(missing_of(plan, rule, outcomes, verdicts))
+            ctx.missing.update(missing_of(plan, rule, outcomes, view))
     out: dict[str, Any] = {}
     for col in collectors:
         col.emit(out)

@@ -53,7 +53,7 @@ class Context:
     def warnings(self) -> list[str]:
         return [f"{text} ({'; '.join(src)})" if src else text for text, src in self._warnings.items()]
 
-    def citations(self) -> list[dict]:
+    def citations(self) -> list[Any]:
         return [provision.cited[role] for provision, role in self.recorded.items()]
 
     # dates
@@ -83,8 +83,8 @@ class Context:
             self.warn(msg("calendar_unknown", self.lang, years=years, start=comp.start, first=comp.unknown_years[0]))
 
 
-def labels(refs: Iterable[dict]) -> str:
-    return "; ".join(r["label"] for r in refs)
+def labels(refs: Iterable[Any]) -> str:
+    return "; ".join(r.label for r in refs)
 
 
 def _extend(target: list, items: Iterable) -> None:
@@ -104,7 +104,7 @@ class Dishonesty:
     def __init__(self, ctx: Context):
         self.levels: list[str] = []
         self.pending_levels: list[str] = []
-        self.citations: list[dict] = []
+        self.citations: list[Any] = []
         self.rules: list[str] = []
 
     def applied(self, rule: PlanRule, con: c.DishonestyLevel) -> None:
@@ -137,9 +137,9 @@ class SevereList:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.criteria: list[str] = []
-        self.citations: list[dict] = []
+        self.citations: list[Any] = []
         self.rules: list[str] = []
-        self.procedure: list[dict] = []
+        self.procedure: list[Any] = []
         self.eligible = self.unknown = self.deferred = False
 
     def applied(self, rule: PlanRule, con: Any) -> None:
@@ -221,8 +221,8 @@ class Publication:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.terms: dict[str, Any] = {}
-        self.term_refs: dict[str, tuple[dict, ...]] = {}
-        self.citations: list[dict] = []
+        self.term_refs: dict[str, tuple[Any, ...]] = {}
+        self.citations: list[Any] = []
         self.rules: list[str] = []
 
     def applied(self, rule: PlanRule, con: c.PublicationTerms) -> None:
@@ -275,7 +275,7 @@ class Repair:
     def __init__(self, ctx: Context):
         self.ctx = ctx
         self.terms: dict[str, Any] = {}
-        self.citations: list[dict] = []
+        self.citations: list[Any] = []
         self.rules: list[str] = []
 
     def applied(self, rule: PlanRule, con: c.RepairTerms) -> None:
@@ -323,7 +323,7 @@ class Dated:
 
     def emit(self, out: dict) -> None:
         ctx = self.ctx
-        deadlines: list[dict] = []
+        deadlines: list[Any] = []
         decisions: dict[str, dict] = {}
         for rule, con in self.items:
             if isinstance(con, c.Deadline):

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from .. import model as m
+from ..determination import CitationRef
 from ..lawtext import Cite, resolve
 from ..timerules import WorkingDayCalendar
 from ..validate import dependency_graph
@@ -172,10 +173,10 @@ def _provisions(pack: m.Pack, rules: list[m.Rule]) -> dict[Cite, Provision]:
             compact = cite.compact(pack.default_document)
             label, text = found if isinstance(found, tuple) else (compact, "")
             article = law.articles.get(cite.article) if law else None
-            ref = {"document": cite.document, "article": cite.article, "paragraph": cite.paragraph, "item": cite.item,
-                   "label": label}
+            ref = CitationRef(cite.document, cite.article, cite.paragraph, cite.item, label)
             title = article.title if article else None
-            cited = {role: {**ref, "title": title, "text": text, "role": role}
+            cited = {role: {"document": cite.document, "article": cite.article, "paragraph": cite.paragraph,
+                            "item": cite.item, "label": label, "title": title, "text": text, "role": role}
                      for role in ("applied", "not_applied", "undetermined")}
             out[cite] = Provision(cite, compact, ref, label, title, text, document.status == "draft",
                                   document.title_zh, frozen_map(cited))

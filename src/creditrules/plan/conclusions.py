@@ -16,7 +16,7 @@ from ..lawtext import Cite
 @dataclass(frozen=True, kw_only=True)
 class Conclusion:
     cites: tuple[Cite, ...] = ()           # the provisions this conclusion rests on (its own, else its rule's)
-    refs: tuple[dict, ...] = ()            # ... as citation references {document, article, paragraph, item, label}
+    refs: tuple[Any, ...] = ()             # ... as citation references (CitationRef)
     recorded: tuple[Any, ...] = ()         # the Provisions it adds to the top-level `citations` (its own, its rule's)
     pos: Any = field(default=None, compare=False)
 

@@ -68,11 +68,30 @@ def _merged_missing(children: tuple[Verdict, ...]) -> tuple[str, ...]:
     return tuple(sorted({name for c in children if c.truth is None for name in c.missing}))
 
 
+def _children_missing(children: tuple["Node", ...], view: dict) -> tuple[str, ...]:
+    names: set[str] = set()
+    for child in children:
+        if child.truth(view) is None:
+            names.update(child.missing(view))
+    return tuple(sorted(names))
+
+
+class _Leaf:
+    """A leaf's `missing` (the verdict's missing facts without building the verdict): its `needs` when unknown."""
+    __slots__ = ()
+
+    def missing(self, view: dict) -> tuple[str, ...]:
+        return self.needs if self.truth(view) is None else ()    # type: ignore[attr-defined]
+
+
 # --- composite nodes -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class All:
     children: tuple["Node", ...]
+
+    def missing(self, view: dict) -> tuple[str, ...]:
+        return _children_missing(self.children, view)
 
     def truth(self, view: dict) -> Truth:
         return kleene_and(c.truth(view) for c in self.children)
@@ -86,6 +105,9 @@ class All:
 class AnyOf:
     children: tuple["Node", ...]
 
+    def missing(self, view: dict) -> tuple[str, ...]:
+        return _children_missing(self.children, view)
+
     def truth(self, view: dict) -> Truth:
         return kleene_or(c.truth(view) for c in self.children)
 
@@ -98,6 +120,9 @@ class AnyOf:
 class Not:
     child: "Node"
 
+    def missing(self, view: dict) -> tuple[str, ...]:
+        return self.child.missing(view)
+
     def truth(self, view: dict) -> Truth:
         return kleene_not(self.child.truth(view))
 
@@ -109,7 +134,7 @@ class Not:
 # --- leaves ------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
-class Always:
+class Always(_Leaf):
     def truth(self, view: dict) -> Truth:
         return True
 
@@ -118,8 +143,9 @@ class Always:
 
 
 @dataclass(frozen=True, slots=True)
-class KindIn:
+class KindIn(_Leaf):
     """`kind: [...]`: the event's kind is one of these (the kind is always given)."""
+    needs = ()
     values: frozenset[str]
     shown: tuple[str, ...]
 
@@ -131,8 +157,9 @@ class KindIn:
 
 
 @dataclass(frozen=True, slots=True)
-class SubjectIn:
+class SubjectIn(_Leaf):
     """`subject: [...]`: subject.type is one of these (always given)."""
+    needs = ()
     values: frozenset[str]
     shown: tuple[str, ...]
 
@@ -144,8 +171,9 @@ class SubjectIn:
 
 
 @dataclass(frozen=True, slots=True)
-class ConductAny:
+class ConductAny(_Leaf):
     """`conduct: [...]`: the event's conduct includes one of these tags; unknown when conduct is not given."""
+    needs = ("conduct",)
     values: frozenset[str]
     shown: tuple[str, ...]
 
@@ -160,8 +188,9 @@ class ConductAny:
 
 
 @dataclass(frozen=True, slots=True)
-class BasisIn:
+class BasisIn(_Leaf):
     """`basis: [...]`: the basis document is of one of these types; unknown when no basis is given."""
+    needs = ("basis",)
     values: frozenset[str]
     shown: tuple[str, ...]
 
@@ -174,10 +203,15 @@ class BasisIn:
 
 
 @dataclass(frozen=True, slots=True)
-class FactIs:
+class FactIs(_Leaf):
     """`fact: name`: a yes/no fact holds."""
+
     name: str
     key: str
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.name,)
 
     def truth(self, view: dict) -> Truth:
         return view.get(self.key)
@@ -187,12 +221,17 @@ class FactIs:
 
 
 @dataclass(frozen=True, slots=True)
-class FactCompare:
+class FactCompare(_Leaf):
     """`fact: {name: {op: value}}` (eq, ne, gt, gte, lt, lte) for an int, enum, text or date fact."""
+
     name: str
     key: str
     op: str
     value: Any
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.name,)
 
     def truth(self, view: dict) -> Truth:
         given = view.get(self.key)
@@ -203,12 +242,17 @@ class FactCompare:
 
 
 @dataclass(frozen=True, slots=True)
-class FactIn:
+class FactIn(_Leaf):
     """`fact: {name: {in: [...]}}`: the fact's value is one of these."""
+
     name: str
     key: str
     values: frozenset[Any]
     shown: tuple[Any, ...]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.name,)
 
     def truth(self, view: dict) -> Truth:
         given = view.get(self.key)
@@ -219,12 +263,17 @@ class FactIn:
 
 
 @dataclass(frozen=True, slots=True)
-class FactIncludesAny:
+class FactIncludesAny(_Leaf):
     """`fact: {name: {any_of: [...]}}`: a list fact includes one of these members."""
+
     name: str
     key: str
     members: frozenset[str]
     shown: tuple[str, ...]
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.name,)
 
     def truth(self, view: dict) -> Truth:
         given = view.get(self.key)
@@ -237,8 +286,9 @@ class FactIncludesAny:
 
 
 @dataclass(frozen=True, slots=True)
-class Present:
+class Present(_Leaf):
     """`present: path`: the event gives this fact or field (never unknown)."""
+    needs = ()
     path: str
     key: str
 
@@ -250,10 +300,11 @@ class Present:
 
 
 @dataclass(frozen=True, slots=True)
-class RuleHolds:
+class RuleHolds(_Leaf):
     """`rule: id`: another rule's effective outcome (decided in an earlier stratum). The view holds True, False or
     None (undetermined) for every rule decided; a rule left out (false for the event's kind, or not part of the
     version) has no key and reads as False."""
+    needs = ()
     rule: str
     key: str
 
@@ -265,8 +316,9 @@ class RuleHolds:
 
 
 @dataclass(frozen=True, slots=True)
-class AgeCompare:
+class AgeCompare(_Leaf):
     """`age_at_event: {op: n}`: 周岁 at the conduct (engine/facts.py `age_on`)."""
+    needs = ("subject.birth_date",)
     op: str
     value: int
 
@@ -279,7 +331,7 @@ class AgeCompare:
 
 
 @dataclass(frozen=True, slots=True)
-class DateCompare:
+class DateCompare(_Leaf):
     """`date: {of: path, op: literal | computed}`: unknown when a date it needs is missing. A computed right-hand
     side (a model DateExpr or YearDate) is one of the plan's offsets, worked out once per event into the view (`offset:<n>`)."""
     left: str                       # a date path
@@ -302,14 +354,20 @@ class DateCompare:
         right = self._right(view)
         return None if right is None else OPS[self.op](left, right)
 
+    def _missing(self, view: dict) -> Optional[str]:
+        if view.get(self.left_key) is None:
+            return missing_name(self.left)
+        if self.offset_key and view.get(self.offset_key) is None:
+            return missing_name(_first_path(self.offset))
+        return None
+
+    def missing(self, view: dict) -> tuple[str, ...]:
+        name = self._missing(view) if self.truth(view) is None else None
+        return (name,) if name else ()
+
     def verdict(self, view: dict) -> Verdict:
-        left = view.get(self.left_key)
         comp = view.get(self.offset_key) if self.offset_key else None
-        if left is None:
-            missing = missing_name(self.left)
-        else:
-            missing = missing_name(_first_path(self.offset)) if self.offset_key and comp is None else None
-        return _leaf(self, view, (left, self._right(view), comp), missing)
+        return _leaf(self, view, (view.get(self.left_key), self._right(view), comp), self._missing(view))
 
 
 def _first_path(offset: Union[m.DateExpr, m.YearDate, None]) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from .. import model as m
 from ..lawtext import Cite
@@ -29,7 +29,7 @@ class Provision:
     cited provision of a plan (compared and hashed by identity)."""
     cite: Cite
     compact: str
-    ref: dict                      # {document, article, paragraph, item, label}: what nested citations show
+    ref: Any                       # CitationRef {document, article, paragraph, item, label}: nested citations
     label: str
     title: Optional[str]
     text: str
@@ -51,7 +51,7 @@ class PlanRule:
     reads: tuple[str, ...]                  # rules this one reads (`rule:` leaves)
     versions: Optional[frozenset[str]]      # the versions the rule belongs to (None: all)
     cites: tuple[Cite, ...]                 # every provision the rule and its conclusions cite
-    refs: tuple[dict, ...]                  # ... as references (the trace shows them)
+    refs: tuple[Any, ...]                   # ... as references (CitationRef: the trace shows them)
     outcome_key: str
     only_criteria: bool                     # concludes nothing but severe criteria (matters through its readers)
     title: Optional[str]
