@@ -106,7 +106,7 @@ def table_node(node_id: str, name: str, hit_policy: str, inputs: list[tuple[str,
     rules = []
     for n, row in enumerate(rows):
         cells = {"_id": f"{node_id}_r{n}"}
-        for col, value in zip(ins + outs, row):
+        for col, value in zip(ins + outs, row, strict=True):
             cells[col["id"]] = value
         rules.append(cells)
     return {"type": "decisionTableNode", "id": node_id, "name": name, "position": _pos(),
@@ -164,8 +164,8 @@ def build() -> dict:
                                         all_(conduct("cyberspace_disorder", "public_order_disruption"), SC))),
         "consumer_investor_rights": all_(info, any_(conduct("counterfeit_goods", "false_advertising",
                                                             "investor_rights_infringement"),
-                                                    all_(conduct("misleading_consumers", "consumer_rights_infringement"),
-                                                         SC))),
+                                                    all_(conduct("misleading_consumers",
+                                                                 "consumer_rights_infringement"), SC))),
         "education_research_integrity": all_(info, conduct("exam_cheating", "academic_plagiarism",
                                                            "research_data_fabrication", "research_funding_fraud")),
         "court_listed_debtor": all_(info, kind("failure_to_perform_legal_document"),
@@ -241,7 +241,8 @@ def build() -> dict:
         ("event_id", "id"),
         ("jurisdiction", "'henan'"),
         ("dishonesty", "{level: lvl.level, at_least: lvl.at_least}"),
-        ("severe_list", "{eligible: " + tri.format(x="t.eligible") + f", criteria: filter([{criteria_list}], # != null)}}"),
+        ("severe_list", "{eligible: " + tri.format(x="t.eligible")
+                        + f", criteria: filter([{criteria_list}], # != null)}}"),
         ("sanctions", "sanctions"),
         ("publication", ("pub.on ? {disclosure: pub.disclosure, start: pub.start, min_end: null, max_end: pub.max_end, "
                          "years: 5, extended_until_removal: pub.extended, after_end: 'archive'} : "
@@ -249,7 +250,8 @@ def build() -> dict:
                          "extended_until_removal: false, after_end: null}")),
         ("decisions", f"filter([{decisions}], # != null)"),
     ], pass_through=False))
-    nodes.append({"type": "outputNode", "id": "out", "name": "determination", "position": _pos(), "content": {"schema": ""}})
+    nodes.append({"type": "outputNode", "id": "out", "name": "determination", "position": _pos(),
+                  "content": {"schema": ""}})
     edges = [{"id": f"e{i}", "type": "edge", "sourceId": a["id"], "targetId": b["id"]}
              for i, (a, b) in enumerate(pairwise(nodes))]
     return {"contentType": "application/vnd.gorules.decision", "nodes": nodes, "edges": edges,

@@ -47,8 +47,8 @@ def test_evaluate_with_durable_gives_the_same_json(event_file):
 
 def test_bad_event_file_exit_1_with_position(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(EVENT.replace("tax_evasion", "tax_evsion").replace("2024-02-29, effective", "2023-02-29, effective"),
-                    encoding="utf-8")
+    path.write_text(EVENT.replace("tax_evasion", "tax_evsion").replace("2024-02-29, effective",
+                                                                       "2023-02-29, effective"), encoding="utf-8")
     proc = run("evaluate", path, "-j", MINI)
     assert proc.returncode == 1
     assert f"{path}:4:11: error unknown-name" in proc.stderr and "did you mean `tax_evasion`?" in proc.stderr
@@ -87,7 +87,8 @@ def test_validate_ok_and_invalid(tmp_path):
     import shutil
     bad = tmp_path / "mini"
     shutil.copytree(MINI, bad)
-    (bad / "rules" / "x.yaml").write_text('group: other\nrules:\n  - id: x\n    cite: "9"\n    then: {warning: w}\n', encoding="utf-8")
+    (bad / "rules" / "x.yaml").write_text('group: other\nrules:\n  - id: x\n    cite: "9"\n    then: {warning: w}\n',
+                                          encoding="utf-8")
     proc = run("validate", bad)
     assert proc.returncode == 1
     assert "x.yaml:4:11: error unresolved-citation: article 9 is not in the held text" in proc.stderr
@@ -104,8 +105,8 @@ def test_test_command_counts_and_fails(tmp_path):
     broken = tmp_path / "mini"
     shutil.copytree(MINI, broken)
     path = broken / "tests" / "cases.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("publication.max_end: 2029-02-28", "publication.max_end: 2029-03-01"),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("publication.max_end: 2029-02-28",
+                                                             "publication.max_end: 2029-03-01"), encoding="utf-8")
     proc = run("test", broken)
     assert proc.returncode == 1 and f"{cases - 1} passed, 1 failed" in proc.stdout
     assert "`publication.max_end`: expected '2029-03-01', got '2029-02-28'" in proc.stderr
@@ -141,7 +142,8 @@ def test_coverage_lists_rules_no_case_fires(tmp_path):
     pack = tmp_path / "mini"
     shutil.copytree(MINI, pack)
     (pack / "tests" / "cases.yaml").write_text(
-        "- name: only a crime\n  event: {id: c, subject: {type: natural_person}, kind: criminal_conviction, conduct: []}\n"
+        "- name: only a crime\n"
+        "  event: {id: c, subject: {type: natural_person}, kind: criminal_conviction, conduct: []}\n"
         "  expect: {dishonesty.level: general}\n", encoding="utf-8")
     proc = run("test", pack, "--coverage")
     assert proc.returncode == 0

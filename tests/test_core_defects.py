@@ -13,13 +13,16 @@ from creditrules.event import CreditEvent
 from conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "henan-tax-evasion.yaml"
-PENALTY = {"id": "p1", "subject": {"type": "legal_person"}, "kind": "administrative_penalty", "conduct": ["tax_evasion"],
-           "basis": {"type": "administrative_penalty_decision", "decided_on": "2024-03-01", "effective_on": "2024-03-01"},
+PENALTY = {"id": "p1", "subject": {"type": "legal_person"}, "kind": "administrative_penalty",
+           "conduct": ["tax_evasion"],
+           "basis": {"type": "administrative_penalty_decision", "decided_on": "2024-03-01",
+                     "effective_on": "2024-03-01"},
            "facts": {"decision_final": True}}
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "creditrules", *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return subprocess.run([sys.executable, "-m", "creditrules", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd)
 
 
 def test_no_default_jurisdiction_names_the_packs():

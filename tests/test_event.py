@@ -31,7 +31,8 @@ def test_impossible_date_is_named_by_field():
 
 
 def test_every_problem_is_reported_not_only_the_first():
-    ds = errors_of(base(conduct=["tax_evsion"], facts={"decision_finl": True, "procedure": "simpel", "severe_consequences": "yes"}))
+    ds = errors_of(base(conduct=["tax_evsion"],
+                        facts={"decision_finl": True, "procedure": "simpel", "severe_consequences": "yes"}))
     assert {d.code for d in ds} == {"unknown-name", "bad-fact-value"}
     assert len(ds) == 4
 

@@ -25,16 +25,19 @@ def test_henan_tax_evasion():
     articles = {(c.article, c.item) for s in det.sanctions for c in s.citations}
     assert {(32, i) for i in range(1, 7)} <= articles and {(34, i) for i in range(1, 9)} <= articles
     persons = next(s for s in det.sanctions if s.target == "responsible_person")
-    assert [(p.role, p.name) for p in persons.persons] == [("legal_representative", "张三"), ("direct_responsible", "李四")]
+    assert [(p.role, p.name) for p in persons.persons] == [("legal_representative", "张三"),
+                                                           ("direct_responsible", "李四")]
     assert det.publication.start.isoformat() == "2024-03-01" and det.publication.max_end.isoformat() == "2029-03-01"
-    assert det.publication.extended_until_removal is True and det.publication.min_end is None    # 19(2) defers the minimum
+    assert det.publication.extended_until_removal is True
+    assert det.publication.min_end is None                                                   # 19(2) defers the minimum
     text = explain("henan-tax-evasion.yaml", "henan")
     assert "《河南省社會信用條例》第三十四條第（四）項：「限制高消費;」" in text
     assert "最長不超過五年" in text and "延至被移出名單之日" in text and "李四" in text
 
 
 def test_henan_why_not_names_the_failed_condition(tmp_path):
-    event = (EXAMPLES / "henan-tax-evasion.yaml").read_text(encoding="utf-8").replace("on_severe_list: true", "on_severe_list: false")
+    event = (EXAMPLES / "henan-tax-evasion.yaml").read_text(encoding="utf-8").replace("on_severe_list: true",
+                                                                                     "on_severe_list: false")
     path = tmp_path / "not-listed.yaml"
     path.write_text(event, encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "creditrules", "explain", str(path), "-j", "henan", "--why-not",

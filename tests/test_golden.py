@@ -86,7 +86,8 @@ def check(name: str, text: str, update: bool) -> None:
             path.write_text(text, encoding="utf-8", newline="\n")
             pytest.skip(f"golden file written: {path.relative_to(ROOT)}")
         return
-    assert path.is_file(), f"{path.relative_to(ROOT)} is missing: run python -m pytest tests/test_golden.py --update-golden"
+    assert path.is_file(), (f"{path.relative_to(ROOT)} is missing: run python -m pytest tests/test_golden.py "
+                            "--update-golden")
     expected = path.read_text(encoding="utf-8")
     if text != expected:
         diff = list(difflib.unified_diff(expected.splitlines(), text.splitlines(), f"golden/{name}", "now",

@@ -177,6 +177,15 @@ def test_nan_and_unknown_tags_from_yaml_are_errors_with_positions():
     assert d.code == "bad-number" and (d.position.line, d.position.column) == (4, 40)
 
 
+def test_a_bad_identifier_or_name_is_not_quoted_whole():
+    ds = errors_of(base(subject={"type": "natural_person", "id": 110105194912310021, "name": "张三丰".encode(),
+                                 "responsible_persons": [{"role": "principal", "name": ["李四"]}]}))
+    text = " ".join(map(str, ds))
+    assert "`subject.id`" in text and "`subject.name`" in text and "responsible_persons.0.name" in text
+    assert "110105194912310021" not in text and "11**************21" in text and "李四" not in text
+    assert "\\xe5\\xbc\\xa0\\xe4" not in text          # not even as escaped bytes
+
+
 # ---- 2. dates at the edges --------------------------------------------------------------------------------
 
 def test_a_decision_of_9999_12_31_plus_five_years_is_beyond_the_calendar_not_an_overflow():
@@ -276,7 +285,8 @@ def test_a_thousand_levels_of_nesting_are_rejected_without_recursion_error():
 
 def test_ordinary_aliases_and_merge_keys_still_load():
     [doc], errors = load_yaml_text("base: &b {x: 1, y: [1, 2]}\nother:\n  <<: *b\n  z: 3\ncopy: *b\n", "f.yaml")
-    assert not errors and doc.data["other"] == {"x": 1, "y": [1, 2], "z": 3} and doc.data["copy"] == {"x": 1, "y": [1, 2]}
+    assert not errors and doc.data["other"] == {"x": 1, "y": [1, 2], "z": 3}
+    assert doc.data["copy"] == {"x": 1, "y": [1, 2]}
 
 
 @pytest.mark.parametrize("text,line,column", [
@@ -303,9 +313,11 @@ def test_a_full_width_comma_in_a_flow_list_is_named_with_its_position():
 
 
 def test_chinese_text_with_full_width_punctuation_is_left_alone():
-    text = "note: 國家另有規定的，從其規定\nitems: [本条，第二款, '依照：第三条']\ncite: {text: 第十条：信用}\n"
+    text = ("note: 國家另有規定的，從其規定\nitems: [本条，第二款, '依照：第三条', GB 32100-2015，第4条]\n"
+            "cite: {text: 第十条：信用}\nstandard: GB32100：统一社会信用代码\nlist:\n  - Art.5：第五条\n")
     [doc], errors = load_yaml_text(text, "f.yaml")
-    assert not errors and doc.data["items"] == ["本条，第二款", "依照：第三条"]
+    assert not errors, [str(e) for e in errors]
+    assert doc.data["items"] == ["本条，第二款", "依照：第三条", "GB 32100-2015，第4条"]
 
 
 @pytest.mark.parametrize("text,words,raw", [

@@ -16,7 +16,8 @@ EVENT = {"id": "l1", "subject": {"type": "legal_person"}, "kind": "administrativ
 
 
 def digest(folder):
-    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {p.relative_to(folder): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_without_the_layer_the_deferred_periods_stay_null_with_warnings(tmp_path):

@@ -63,8 +63,10 @@ def test_shuffling_a_batch_changes_no_determination(pack, batch, seed):
     batch = [dict(raw, id=f"e{i}") for i, raw in enumerate(batch)]
     shuffled = batch[:]
     random.Random(seed).shuffle(shuffled)
-    first = {i.data["event_id"]: orjson.dumps(i.data) for i in creditrules.evaluate_many(batch, pack, AS_OF, trace="full")}
-    again = {i.data["event_id"]: orjson.dumps(i.data) for i in creditrules.evaluate_many(shuffled, pack, AS_OF, trace="full")}
+    first = {i.data["event_id"]: orjson.dumps(i.data)
+             for i in creditrules.evaluate_many(batch, pack, AS_OF, trace="full")}
+    again = {i.data["event_id"]: orjson.dumps(i.data)
+             for i in creditrules.evaluate_many(shuffled, pack, AS_OF, trace="full")}
     assert first == again
 
 

@@ -45,7 +45,8 @@ def test_unknown_year_counts_weekends_only_and_warns():
 
 def test_a_calendar_file_adds_a_year_without_code(tmp_path):
     (tmp_path / "2027.yaml").write_text(
-        "year: 2027\nsource: test arrangement\nholidays: [{from: 2027-10-01, to: 2027-10-07}]\nworkdays: [2027-10-09]\n",
+        "year: 2027\nsource: test arrangement\nholidays: [{from: 2027-10-01, to: 2027-10-07}]\n"
+        "workdays: [2027-10-09]\n",
         encoding="utf-8")
     cal = load_calendar(tmp_path)
     comp = cal.add_working_days(D(2027, 9, 30), 3)        # 8 Oct, 9 Oct (Sat, make-up), 11 Oct

@@ -26,7 +26,8 @@ def event(decided=None, occurred=None):
 
 
 def test_the_version_in_force_on_the_decision_date():
-    p = pack(version("2020", effective_from=D(2020, 5, 1), effective_to=D(2023, 12, 31)), version("2024", effective_from=D(2024, 1, 1)))
+    p = pack(version("2020", effective_from=D(2020, 5, 1), effective_to=D(2023, 12, 31)),
+             version("2024", effective_from=D(2024, 1, 1)))
     choice = select_version(p, event(decided="2023-06-01", occurred="2024-06-01"), D(2025, 1, 1))
     assert choice.version.id == "2020" and "basis.decided_on" in choice.because and not choice.warnings
     assert select_version(p, event(occurred="2024-06-01"), D(2025, 1, 1)).version.id == "2024"

@@ -134,7 +134,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 CHANGES = {
     "rule file": lambda p: _edit(p / "henan" / "rules" / "publication.yaml", "max: {years: 5}", "max: {years: 3}"),
     "source text": lambda p: _edit(p / "henan" / "source" / "regulation.txt", "第一條為了", "第一條爲了"),
-    "new rule file": lambda p: (p / "henan" / "rules" / "zz-new.yaml").write_text("group: other\nrules: []\n", encoding="utf-8"),
+    "new rule file": lambda p: (p / "henan" / "rules" / "zz-new.yaml").write_text("group: other\nrules: []\n",
+                                                                                  encoding="utf-8"),
     "deleted rule file": lambda p: (p / "henan" / "rules" / "incentives.yaml").unlink(),
     "ledger": lambda p: (p / "henan" / "ledger.yaml").write_text(
         (p / "henan" / "ledger.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"),
@@ -142,7 +143,8 @@ CHANGES = {
         "year: 2027\nsource: test\nholidays: [2027-01-01]\n", encoding="utf-8"),
     "new layer": lambda p: (p.joinpath("national").mkdir(), (p / "national" / "pack.yaml").write_text(
         "id: national\nsupplements: [henan]\ndocuments: []\n", encoding="utf-8")),
-    "pack vocabulary": lambda p: ((p / "henan" / "vocabulary").mkdir(), (p / "henan" / "vocabulary" / "extra.yaml").write_text(
+    "pack vocabulary": lambda p: ((p / "henan" / "vocabulary").mkdir(),
+                                  (p / "henan" / "vocabulary" / "extra.yaml").write_text(
         "facts:\n  ws_test_fact: {zh: 測試, en: test, type: bool}\n", encoding="utf-8")),
 }
 
@@ -354,3 +356,36 @@ def test_packs_command(policies, monkeypatch):
     assert str(HENAN) in [s["source"] for s in henan["shadows"]]
     text = CliRunner().invoke(app, ["packs"])
     assert text.exit_code == 0 and "henan: ok" in text.output and henan["digest"] in text.output
+
+
+def test_the_disk_cache_serves_a_cold_start_and_never_a_stale_pack(tmp_path, monkeypatch):
+    """A second process (here: a fresh Workspace) reads the validated pack from the cache; an edited pack or a
+    corrupted cache file is loaded from its files again; a folder others can write to is never read."""
+    import os
+    import pickle
+
+    from creditrules.workspace import Workspace
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CREDITRULES_CACHE", str(cache))
+    pack = tmp_path / "henan"
+    shutil.copytree(ROOT / "policies" / "henan", pack)
+    shutil.copytree(ROOT / "policies" / "calendar", tmp_path / "calendar")
+    first = Workspace().loaded(pack)
+    files = list(cache.glob("pack-*.pickle"))
+    assert len(files) == 1 and oct(cache.stat().st_mode & 0o777) == "0o700"
+    again = Workspace().loaded(pack)
+    assert again.digest == first.digest and again.pack.rules[0].id == first.pack.rules[0].id
+    assert again.pack is not first.pack                          # read from the cache file, not shared memory
+    rules = pack / "rules" / "sanctions.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("id: high_consumption_restricted", "id: hc2"),
+                     encoding="utf-8")
+    edited = Workspace().loaded(pack)
+    assert edited.digest != first.digest
+    assert any(c.fields.get("id") == "hc2" for r in edited.pack.rules for c in r.then)
+    for f in cache.glob("pack-*.pickle"):
+        f.write_bytes(b"not a pickle")
+    assert Workspace().loaded(pack).digest == edited.digest          # a corrupted cache file is a miss
+    os.chmod(cache, 0o777)
+    planted = next(cache.glob("pack-*.pickle"))
+    planted.write_bytes(pickle.dumps(first))                         # someone else's file, in a shared folder
+    assert Workspace().loaded(pack).digest == edited.digest          # never read from there

@@ -17,9 +17,11 @@ import typer
 from rich.console import Console
 
 from . import api
+from .batch.formats import InputFormat, OutputFormat
 from .errors import CreditRulesError, Diagnostic, UsageError
 from .load import display_path
 from .packs import base_dirs, compiled_pack, pack_dirs
+from .tools import register as register_tools
 from .vocabulary import SECTIONS, default_vocabulary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
@@ -108,34 +110,22 @@ def _summary_text(det) -> str:
     return "\n".join(lines)
 
 
-def _is_batch(event_file: str) -> bool:
-    return event_file == "-" or Path(event_file).suffix.lower() == ".jsonl"
+def _is_batch(event_file: str, input_format: Optional[InputFormat] = None) -> bool:
+    from .batch.formats import is_batch_file
+    return is_batch_file(event_file, input_format.value if input_format else None)
 
 
 def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fmt: Fmt, evaluator: str, lang: str,
-                    trace: str) -> int:
-    """Stream a JSONL batch: one output line per input record, in input order, written as it is produced; a bad
-    record is an error record in place (and a line on stderr). Data never goes through rich."""
-    from .records import iter_jsonl
-    if event_file != "-" and not Path(event_file).is_file():
-        api.read_event(event_file)          # raises the file-missing error
-    source = sys.stdin.buffer if event_file == "-" else Path(event_file)
-    where = "<stdin>" if event_file == "-" else event_file
-    write = sys.stdout.buffer.write
-    failed = False
-    for item in api.evaluate_records(iter_jsonl(source), jurisdiction, as_of, evaluator=evaluator, lang=lang,
-                                     trace=trace, where=where):
-        if item.error is not None:
-            failed = True
-            for d in item.error.diagnostics:
-                position = f"{where}:{item.line}" if item.line else where
-                sys.stderr.write(f"{position}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else "") + "\n")
-        if fmt is Fmt.json:
-            write(item.to_json() + b"\n")
-        elif item.error is None:
-            write((f"line {item.line}: " + _summary_text(item.determination) + "\n").encode("utf-8"))
-    sys.stdout.flush()
-    return 1 if failed else 0
+                    trace: str, workers: Optional[int] = None, output: Optional[str] = None,
+                    output_format: Optional[OutputFormat] = None, input_format: Optional[InputFormat] = None,
+                    quiet: bool = False) -> int:
+    """A batch (JSONL, CSV, Parquet; `-` for stdin) through creditrules.batch: streamed, in input order, on every
+    core; a bad record is an error record in place and a line on stderr. Data never goes through rich."""
+    from .batch.cli import evaluate_batch
+    return evaluate_batch(event_file, jurisdiction, as_of, text=_summary_text if fmt is Fmt.text else None,
+                          evaluator=evaluator, lang=lang, trace=trace, workers=workers, output=output,
+                          output_format=output_format.value if output_format else None,
+                          input_format=input_format.value if input_format else None, quiet=quiet)
 
 
 @app.command()
@@ -148,11 +138,25 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
              evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
              lang: Lang = typer.Option(Lang.en, "--lang", help="language of the engine's own words"),
              trace: Optional[TraceLevel] = typer.Option(None, "--trace", help="full | fired | none (default: full for "
-                                                        "one event, fired for a batch)")):
-    """Evaluate one event, or a JSONL batch (a bad line is reported in place; every good line is still evaluated)."""
-    if _is_batch(event_file):
+                                                        "one event, fired for a batch)"),
+             workers: Optional[int] = typer.Option(None, "--workers", help="batch: worker processes (default: every "
+                                                   "core; 1 = in this process)"),
+             output: Optional[str] = typer.Option(None, "--output", "-o", help="batch: write here (default stdout)"),
+             output_format: Optional[OutputFormat] = typer.Option(None, "--output-format", help="batch: jsonl | "
+                                                                  "parquet (default: from --output's suffix)"),
+             input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="batch: jsonl | csv | "
+                                                                "parquet (default: from the suffix)"),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="batch: no progress bar, no summary line")):
+    """Evaluate one event, or a batch: JSONL, CSV or Parquet, `-` for JSONL on stdin (a bad record is reported in
+    place; every good one is still evaluated, in input order)."""
+    if _is_batch(event_file, input_format):
         raise typer.Exit(_evaluate_batch(event_file, jurisdiction, as_of, fmt, evaluator.value, lang.value,
-                                         (trace or TraceLevel.fired).value))
+                                         (trace or TraceLevel.fired).value, workers, output, output_format,
+                                         input_format, quiet))
+    if workers is not None or output is not None or output_format is not None:
+        from .errors import Position
+        raise UsageError([Diagnostic("bad-option", "--workers, --output and --output-format are for batches "
+                                     "(.jsonl, .csv, .parquet or -)", Position())])
     det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value,
                        trace=(trace or TraceLevel.full).value)
     if fmt is Fmt.json:
@@ -162,28 +166,74 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
         out.print(_summary_text(det), markup=False)
 
 
+class ExplainFormat(str, Enum):
+    text = "text"
+    html = "html"
+    json = "json"
+    pdf = "pdf"
+
+
 @app.command()
 @_guard
 def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)"),
             jurisdiction: str = typer.Option(..., "--jurisdiction", "-j"),
             as_of: Optional[str] = typer.Option(None, "--as-of"),
             sanction: Optional[str] = typer.Option(None, "--sanction", help="explain only this sanction"),
-            why_not: Optional[str] = typer.Option(None, "--why-not", help="why a sanction/incentive/decision/rule does not apply"),
-            lang: Lang = typer.Option(Lang.zh, "--lang")):
-    """Why: every conclusion with the rule, the article's own words and the facts behind it."""
-    from .determination import Determination
-    from .explain import explanation_tree, known_outcome_ids, unknown_outcome, why_not_tree
+            why_not: Optional[str] = typer.Option(None, "--why-not", help="why a sanction/incentive/decision/rule "
+                                                  "does not apply, down to the facts, and the smallest change"),
+            lang: Lang = typer.Option(Lang.zh, "--lang"),
+            fmt: ExplainFormat = typer.Option(ExplainFormat.text, "--format", help="text | html (one self-contained "
+                                              "page) | json (the explanation as data) | pdf (the HTML page, printed "
+                                              "by headless Chromium; needs --output)"),
+            full_text: bool = typer.Option(False, "--full-text", help="the whole provision, not its first clause"),
+            output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file (default: "
+                                                  "standard output)")):
+    """Why: the verdict in one line, then every conclusion with its rule and the article's own words."""
+    from .explain import (
+        explanation_data,
+        explanation_tree,
+        known_outcome_ids,
+        unknown_outcome,
+        why_not_data,
+        why_not_tree,
+    )
     found = api.evaluation(event_file, jurisdiction, as_of, lang=lang.value)
-    if why_not:
-        out.print(why_not_tree(found, why_not, lang.value), soft_wrap=False)   # wrap, never crop the law
-        return
-    det = Determination.model_validate(found.determination)
-    if sanction and sanction not in {s.id for s in det.sanctions}:
+    if sanction and sanction not in {s["id"] for s in found.determination["sanctions"]}:
         if sanction not in known_outcome_ids(found.plan):
             raise unknown_outcome(found.plan, sanction)
-        out.print(f"sanction {sanction} does not apply to {det.event_id}; run with --why-not {sanction} to see why", markup=False)
+        if not why_not:
+            why_not = sanction                 # a sanction that does not apply: say why not
+    if fmt is ExplainFormat.text:
+        renderable = (why_not_tree(found, why_not, lang.value) if why_not else
+                      explanation_tree(found, lang.value, sanction, full_text=full_text))
+        if output is None:
+            out.print(renderable, soft_wrap=False)   # wrap, never crop the law
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                Console(file=handle, soft_wrap=False, highlight=False, width=100, color_system=None).print(renderable)
         return
-    out.print(explanation_tree(det, lang.value, sanction), soft_wrap=False)
+    if fmt is ExplainFormat.json:
+        import orjson
+        data = why_not_data(found, why_not, lang.value) if why_not else explanation_data(found, lang.value,
+                                                                                         sanction=sanction)
+        body = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS) + b"\n"
+    else:
+        from .explain.html import render_html, render_why_not_html
+        page = (render_why_not_html(why_not_data(found, why_not, lang.value)) if why_not else
+                render_html(explanation_data(found, lang.value, sanction=sanction)))
+        if fmt is ExplainFormat.pdf:
+            from .errors import Position
+            from .explain.pdf import html_to_pdf
+            if output is None:
+                raise UsageError([Diagnostic("bad-option", "--format pdf writes a file: give --output FILE.pdf",
+                                             Position())])
+            html_to_pdf(page, output)
+            return
+        body = page.encode("utf-8")
+    if output is None:
+        sys.stdout.buffer.write(body)
+    else:
+        output.write_bytes(body)
 
 
 @app.command()
@@ -202,7 +252,8 @@ def plan(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a 
 
 @app.command()
 def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)")):
-    """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger."""
+    """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger,
+    and every test case (its event, its expectation paths and values; a case that asserts nothing)."""
     from .load import load_pack_dir
     from .validate import validate_pack
     failed = False
@@ -220,45 +271,63 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
         if result.errors:
             report(result.errors)
             failed = True
+        if result.warnings:
+            report(result.warnings)
         out.print(f"{pack.id}{' + ' + ', '.join(pack.layers) if pack.layers else ''}: {'ok' if result.ok else 'INVALID'} — "
                   f"{len(pack.rules)} rules, {len(pack.tests)} test cases; "
                   f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope"
                   + (f", {s.pack_metadata} in pack.yaml" if s.pack_metadata else "") + "; "
                   + f"{s.gaps} ledger gaps, {s.unresolved_citations} unresolved citations"
-                  + (f", {len(result.errors)} errors" if result.errors else ""), markup=False)
+                  + (f", {len(result.errors)} errors" if result.errors else "")
+                  + (f", {len(result.warnings)} warnings" if result.warnings else ""), markup=False)
     raise typer.Exit(1 if failed else 0)
 
 
+class TestFmt(str, Enum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
 @app.command("test")
-def test_(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)"),
+@_guard
+def test_(packs: Optional[List[str]] = typer.Argument(None, help="pack folders, a pack's tests/ folder, test files, "
+                                                                 "a folder of packs or jurisdiction names (default: "
+                                                                 "every pack)"),
           evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
-          show_coverage: bool = typer.Option(False, "--coverage", help="list the rules no test case fires")):
-    """Run the YAML test cases shipped with each pack."""
-    from .testing import coverage, run_pack_tests
-    total = failed_count = 0
-    for directory in [b for d in (packs or pack_dirs()) for b in base_dirs(Path(d))]:
-        try:
-            results = run_pack_tests(directory, evaluator.value)
-        except CreditRulesError as exc:
-            report(exc.diagnostics)
-            err.print(f"{directory}: pack invalid, tests not run", markup=False)
-            failed_count += 1
+          show_coverage: bool = typer.Option(False, "--coverage", help="list the rules no test case fires (per "
+                                             "article and outcome: `creditrules coverage J`)"),
+          pattern: Optional[str] = typer.Option(None, "-k", help="only cases whose `file::name` matches: words "
+                                                "(substrings, any case) with and / or / not"),
+          fmt: TestFmt = typer.Option(TestFmt.text, "--format", help="text | json | junit (JUnit XML, for CI)")):
+    """Run the YAML test cases shipped with each pack. Exit 1 when a case fails or a pack is invalid."""
+    from .tools.testing import coverage, report_json, report_junit, run_selection, select
+    result = run_selection(select(packs), evaluator.value, pattern)
+    if fmt is TestFmt.json:
+        sys.stdout.buffer.write(json.dumps(report_json(result), ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+    elif fmt is TestFmt.junit:
+        sys.stdout.buffer.write(report_junit(result))
+    for run in result.runs:
+        if not run.valid:
+            report(run.errors)
+            err.print(f"{display_path(run.directory)}: pack invalid, tests not run", markup=False)
             continue
-        bad = [r for r in results if not r.ok]
-        total += len(results)
-        failed_count += len(bad)
-        for r in bad:
-            err.print(f"FAIL {r.case.pos}: {r.case.name}", markup=False)
-            for line in r.failures:
-                err.print(f"    {line}", markup=False)
-        out.print(f"{display_path(Path(directory))}: {len(results) - len(bad)} passed, {len(bad)} failed", markup=False)
+        for r in run.results:
+            if not r.ok:
+                err.print(f"FAIL {r.case.pos}: {r.case.name}", markup=False)
+                for line in r.failures:
+                    err.print(f"    {line}", markup=False)
+        if fmt is not TestFmt.text:
+            continue
+        out.print(f"{display_path(run.directory)}: {run.passed} passed, {run.failed} failed", markup=False)
         if show_coverage:
-            n_rules, unfired = coverage(directory, results)
+            n_rules, unfired = coverage(run.directory, run.results)
             out.print(f"  coverage: {n_rules - len(unfired)}/{n_rules} rules fired by at least one case", markup=False)
             for rule in unfired:
                 out.print(f"    never fired: {rule.pos}: {rule.id}", markup=False)
-    out.print(f"{total - failed_count} passed, {failed_count} failed", markup=False)
-    raise typer.Exit(1 if failed_count else 0)
+    if fmt is TestFmt.text:
+        out.print(result.summary(), markup=False)
+    raise typer.Exit(0 if result.ok else 1)
 
 
 @app.command()
@@ -390,6 +459,9 @@ def packs_(fmt: Fmt = typer.Option(Fmt.text, "--format")):
     raise typer.Exit(1 if invalid else 0)
 
 
+register_tools(app)        # schema, coverage, diff (creditrules/tools)
+
+
 def _version() -> str:
     try:
         from importlib.metadata import version
@@ -428,6 +500,9 @@ def main() -> None:
                   "run again with CREDITRULES_DEBUG=1 for the details and report them)", markup=False)
         sys.exit(3)
 
+
+from .serve.cli import register as _register_serve; _register_serve(app)  # noqa: E402,E702 - serve, log show|replay
+from .batch.cli import register as _register_batch; _register_batch(app)  # noqa: E402,E702 - batch IN OUT
 
 if __name__ == "__main__":
     main()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, populate_by_name=True, defer_build=True)
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ class CitationRef:
     """A reference to a provision: 《河南省社會信用條例》第三十三條第一款第（二）項 is document henan, 33, 1, 2."""
     document: str
     article: int
-    paragraph: Optional[int] = None
-    item: Optional[int] = None
+    paragraph: int | None = None
+    item: int | None = None
     label: str = ""
 
 
@@ -35,10 +35,10 @@ class Citation(_Out):
     """A provision the determination uses, with its words and the role it plays."""
     document: str
     article: int
-    paragraph: Optional[int] = None
-    item: Optional[int] = None
+    paragraph: int | None = None
+    item: int | None = None
     label: str
-    title: Optional[str] = None          # the article's own title where the text has one (Jilin draft: 【立法目的】)
+    title: str | None = None          # the article's own title where the text has one (Jilin draft: 【立法目的】)
     text: str                            # the provision's own words, from the held source
     role: Literal["applied", "not_applied", "undetermined"] = "applied"
 
@@ -47,7 +47,7 @@ class PackInfo(_Out):
     id: str
     version: str
     status: Literal["enacted", "trial", "draft"]
-    effective_from: Optional[dt.date] = None
+    effective_from: dt.date | None = None
     selected_because: str
     layers: list[str] = Field(default_factory=list)     # layers that supplement the pack (e.g. a national layer)
     source: str = ""                                    # the folder the pack was loaded from
@@ -56,7 +56,7 @@ class PackInfo(_Out):
 
 class Dishonesty(_Out):
     level: Literal["none", "general", "severe", "undetermined"]
-    at_least: Optional[Literal["general"]] = None   # level undetermined, but dishonesty information it is
+    at_least: Literal["general"] | None = None   # level undetermined, but dishonesty information it is
     citations: list[CitationRef] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 
@@ -69,7 +69,7 @@ class ProcedureStep(_Out):
 
 
 class SevereList(_Out):
-    eligible: Optional[bool] = None
+    eligible: bool | None = None
     criteria: list[str] = Field(default_factory=list)
     procedure: list[ProcedureStep] = Field(default_factory=list)
     citations: list[CitationRef] = Field(default_factory=list)
@@ -78,7 +78,7 @@ class SevereList(_Out):
 
 class Person(_Out):
     role: str
-    name: Optional[str] = None
+    name: str | None = None
 
 
 class Sanction(_Out):
@@ -99,23 +99,23 @@ class Incentive(_Out):
 
 
 class Publication(_Out):
-    disclosure: Optional[Literal["public", "government_sharing", "authorized_query", "none"]] = None
-    start: Optional[dt.date] = None
-    min_end: Optional[dt.date] = None
-    max_end: Optional[dt.date] = None
+    disclosure: Literal["public", "government_sharing", "authorized_query", "none"] | None = None
+    start: dt.date | None = None
+    min_end: dt.date | None = None
+    max_end: dt.date | None = None
     extended_until_removal: bool = False
-    after_end: Optional[Literal["archive", "delete", "stop_sharing"]] = None
+    after_end: Literal["archive", "delete", "stop_sharing"] | None = None
     computations: list[str] = Field(default_factory=list)    # how min_end / max_end were reached
     citations: list[CitationRef] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 
 
 class Repair(_Out):
-    eligible: Optional[bool] = None
-    earliest: Optional[dt.date] = None
-    not_repairable_reason: Optional[str] = None
-    processing_working_days: Optional[int] = None
-    computation: Optional[str] = None                         # how `earliest` was reached
+    eligible: bool | None = None
+    earliest: dt.date | None = None
+    not_repairable_reason: str | None = None
+    processing_working_days: int | None = None
+    computation: str | None = None                         # how `earliest` was reached
     citations: list[CitationRef] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 
@@ -123,9 +123,9 @@ class Repair(_Out):
 class Deadline(_Out):
     id: str
     working_days: int
-    from_: Optional[dt.date] = Field(default=None, alias="from", serialization_alias="from")
-    due: Optional[dt.date] = None
-    computation: Optional[str] = None           # how `due` was reached, e.g. 2024-09-28 + 3 working days = 2024-10-08
+    from_: dt.date | None = Field(default=None, alias="from", serialization_alias="from")
+    due: dt.date | None = None
+    computation: str | None = None           # how `due` was reached, e.g. 2024-09-28 + 3 working days = 2024-10-08
     citations: list[CitationRef] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 
@@ -133,8 +133,8 @@ class Deadline(_Out):
 class Decision(_Out):
     id: str
     value: Any = None
-    until: Optional[dt.date] = None
-    computation: Optional[str] = None
+    until: dt.date | None = None
+    computation: str | None = None
     citations: list[CitationRef] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
 

@@ -60,7 +60,7 @@ class PackError(CreditRulesError):
     """A policy pack that does not load or validate."""
 
 
-def did_you_mean(name: str, choices: Iterable[str]) -> str:
+def did_you_mean(name: object, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else ""
 
@@ -86,7 +86,8 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
         return f"<a number of about {int(abs(value).bit_length() * 0.30103) + 1} digits>"
     try:
-        text = value if isinstance(value, str) else (repr(value) if isinstance(value, (bytes, bytearray)) else str(value))
+        text = (value if isinstance(value, str)
+                else repr(value) if isinstance(value, (bytes, bytearray)) else str(value))
     except Exception:                       # a hostile __str__: say what it is, not what it says
         text = f"<{type(value).__name__}>"
     if len(text) > 10 * limit:              # never walk a huge text for the backslash-escaping below

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -44,23 +44,23 @@ class _Model(BaseModel):
 
 class ResponsiblePerson(_Model):
     role: str
-    name: Optional[str] = None
-    id: Optional[str] = None
+    name: str | None = None
+    id: str | None = None
 
 
 class Subject(_Model):
     type: str
-    id: Optional[str] = None
-    name: Optional[str] = None
-    birth_date: Optional[IsoDate] = None
-    responsible_persons: Optional[list[ResponsiblePerson]] = None
+    id: str | None = None
+    name: str | None = None
+    birth_date: IsoDate | None = None
+    responsible_persons: list[ResponsiblePerson] | None = None
 
 
 class Basis(_Model):
     type: str
-    number: Optional[str] = None
-    decided_on: Optional[IsoDate] = None
-    effective_on: Optional[IsoDate] = None
+    number: str | None = None
+    decided_on: IsoDate | None = None
+    effective_on: IsoDate | None = None
 
 
 class CreditEvent(_Model):
@@ -68,9 +68,9 @@ class CreditEvent(_Model):
     id: Annotated[str, Field(min_length=1)]
     subject: Subject
     kind: str
-    conduct: Optional[list[str]] = None
-    basis: Optional[Basis] = None
-    occurred_on: Optional[IsoDate] = None
+    conduct: list[str] | None = None
+    basis: Basis | None = None
+    occurred_on: IsoDate | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -113,6 +113,18 @@ def _kind(value: Any) -> str:
     return f"a `{type(value).__name__}`"
 
 
+_PERSONAL = {"id", "name"}     # subject.id, subject.name, responsible_persons[i].id / .name: never quoted whole
+
+
+def _shown(path: tuple, value: Any) -> str:
+    """A bad value as a message quotes it: shortened, and masked (`91**************00`) where it identifies a
+    person (an ID number, a name)."""
+    if len(path) >= 2 and path[0] == "subject" and path[-1] in _PERSONAL:
+        from .identifiers import mask_identifier
+        return mask_identifier(quote(value, 40))
+    return quote(value)
+
+
 def _where(path: tuple) -> str:
     return shorten(".".join(shorten(p) if isinstance(p, str) else quote(p) for p in path), 80) or "event"
 
@@ -150,12 +162,14 @@ def _plain(data: Any, pos) -> tuple[Any, list[tuple[tuple, Diagnostic]]]:
         if counts[1] > MAX_TOTAL:
             raise _TooLarge(f"the event holds more than {MAX_TOTAL:,} characters of text")
         if len(value) > MAX_TEXT:
-            return bad(path, "too-long", f"`{_where(path)}` is too long ({len(value):,} characters; at most {MAX_TEXT:,})")
+            return bad(path, "too-long", f"`{_where(path)}` is too long ({len(value):,} characters; "
+                       f"at most {MAX_TEXT:,})")
         if not value.isascii():
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                return bad(path, "bad-text", f"`{_where(path)}` holds a character that is not text (an unpaired surrogate)")
+                return bad(path, "bad-text", f"`{_where(path)}` holds a character that is not text "
+                           "(an unpaired surrogate)")
         return value
 
     def walk(value: Any, path: tuple, depth: int) -> Any:
@@ -167,7 +181,8 @@ def _plain(data: Any, pos) -> tuple[Any, list[tuple[tuple, Diagnostic]]]:
             return value
         if kind is int:
             return value if -MAX_INT <= value <= MAX_INT else bad(
-                path, "bad-number", f"`{_where(path)}`: the number `{quote(value)}` is too large (at most {MAX_INT:,})")
+                path, "bad-number", f"`{_where(path)}`: the number `{_shown(path, value)}` is too large "
+                f"(at most {MAX_INT:,})")
         if kind is not dict and kind is not list and isinstance(value, _Model):
             value = {name: getattr(value, name) for name in value.model_fields_set}
         if kind is dict or kind is list or isinstance(value, (dict, list, tuple)):
@@ -217,7 +232,7 @@ def _plain(data: Any, pos) -> tuple[Any, list[tuple[tuple, Diagnostic]]]:
         if isinstance(value, dt.date):                     # datetime too: each date check says why it is not a date
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
-            return bad(path, "bad-type", f"`{_where(path)}` must be text, got bytes `{quote(bytes(value))}`",
+            return bad(path, "bad-type", f"`{_where(path)}` must be text, got bytes `{_shown(path, bytes(value))}`",
                        "decode it first, e.g. value.decode('utf-8')")
         if isinstance(value, (set, frozenset)):
             return bad(path, "bad-type", f"`{_where(path)}` must be a list, got a set (a set has no order)")
@@ -275,7 +290,7 @@ def _check_fact(name: str, value: Any, vocab: Vocabulary, path: tuple, pos) -> t
     return value, []
 
 
-def _pydantic_message(err: dict) -> tuple[str, str]:
+def _pydantic_message(err: Any) -> tuple[str, str]:
     loc = _where(tuple(err["loc"]))
     kind = err["type"]
     if kind == "extra_forbidden":
@@ -283,11 +298,12 @@ def _pydantic_message(err: dict) -> tuple[str, str]:
     if kind == "missing":
         return "missing-field", f"missing required field `{loc}`"
     if kind == "value_error":
-        return "bad-date" if "date" in err["msg"] else "bad-value", f"`{loc}`: {err['msg'].removeprefix('Value error, ')}"
+        code = "bad-date" if "date" in err["msg"] else "bad-value"
+        return code, f"`{loc}`: {err['msg'].removeprefix('Value error, ')}"
     got = err.get("input")
     if kind in ("string_type", "list_type", "dict_type", "model_type", "model_attributes_type"):
         want = {"string_type": "text", "list_type": "a list"}.get(kind, "a mapping of fields")
-        return "bad-value", f"`{loc}` must be {want}, got {_kind(got)} `{quote(got)}`"
+        return "bad-value", f"`{loc}` must be {want}, got {_kind(got)} `{_shown(tuple(err['loc']), got)}`"
     return "bad-value", f"`{loc}`: {err['msg'].lower()}"
 
 
@@ -308,7 +324,8 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     time for a date, true/false for a number (and back) are each an error naming the field; a tuple counts as a
     list and its names are checked. A text over MAX_TEXT characters, an event over MAX_TOTAL characters or
     MAX_VALUES values, or lists and mappings nested over MAX_DEPTH levels are rejected. Messages quote a bad
-    value shortened to 60 characters. Never raises anything but InputError for bad data.
+    value shortened to 60 characters (a subject's or a person's id or name masked). Never raises anything but
+    InputError for bad data.
     """
     vocab = vocab or default_vocabulary()
 
@@ -344,7 +361,7 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
             hint = ""
             if code == "unknown-field":
                 parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
-                hint = did_you_mean(loc[-1], _EVENT_FIELDS.get(parent, _EVENT_FIELDS[""]))
+                hint = did_you_mean(str(loc[-1]), _EVENT_FIELDS.get(parent, _EVENT_FIELDS[""]))
             report(loc, code, message, hint)
 
     def check_name(value, section: str, path: tuple, label: str):
@@ -361,7 +378,8 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     persons = subject.get("responsible_persons")
     for i, person in enumerate(persons if isinstance(persons, list) else []):
         if isinstance(person, dict):
-            check_name(person.get("role"), "responsible_roles", ("subject", "responsible_persons", i, "role"), "responsible-person role")
+            check_name(person.get("role"), "responsible_roles", ("subject", "responsible_persons", i, "role"),
+                       "responsible-person role")
     check_name(basis.get("type"), "basis_types", ("basis", "type"), "basis type")
     conduct = data.get("conduct")
     for i, tag in enumerate(conduct if isinstance(conduct, list) else []):
@@ -386,7 +404,8 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     return event.model_copy(update={"facts": facts})
 
 
-def check_event_model(model: CreditEvent, vocab: Vocabulary | None = None, where: Position | None = None) -> CreditEvent:
+def check_event_model(model: CreditEvent, vocab: Vocabulary | None = None,
+                      where: Position | None = None) -> CreditEvent:
     """A ready-made `CreditEvent` checked exactly as its fields would be as a mapping: the vocabulary (kind,
     conduct tags, facts and their types, subject type, roles, basis type) and the limits of `parse_event`.
 

@@ -50,6 +50,7 @@ def identifier_warning(subject_type: str, identifier: str | None, lang: str = "e
     ident = identifier.strip().upper()
     if subject_type in ("legal_person", "unincorporated_org") and not is_valid_uscc(ident):
         return msg("uscc_invalid", lang, id=mask_identifier(identifier))
-    if subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit() and not is_valid_citizen_id(ident):
+    if (subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit()
+            and not is_valid_citizen_id(ident)):
         return msg("citizen_id_invalid", lang, id=mask_identifier(identifier))
     return None

@@ -41,14 +41,16 @@ def int_to_cn(n: int) -> str:
     if n < 100:
         return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
     hundreds, rest = divmod(n, 100)
-    tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else ("一" + int_to_cn(rest) if rest < 20 else int_to_cn(rest)))
+    tail = ("" if rest == 0 else "零" + digits[rest] if rest < 10
+            else "一" + int_to_cn(rest) if rest < 20 else int_to_cn(rest))
     return digits[hundreds] + "百" + tail
 
 
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]")
 _PAGE_MARK = re.compile(r"^[\s\-－—–]*\d+[\s\-－—–]*$")
 _ARTICLE = re.compile(rf"^第([{NUMERAL}]+)[條条]\s*(?:【([^】]*)】)?\s*(.*)$")
-_TRAILER = re.compile(r"^(抄送|主送|印发|\S*办公厅$|\S*办公室$|\d{4}年\d{1,2}月\d{1,2}日印发)")  # a circular's closing lines
+# a circular's closing lines
+_TRAILER = re.compile(r"^(抄送|主送|印发|\S*办公厅$|\S*办公室$|\d{4}年\d{1,2}月\d{1,2}日印发)")
 _CHAPTER = re.compile(rf"^第([{NUMERAL}]+)章\s*(.*)$")
 _ITEM = re.compile(rf"^[（(]([{NUMERAL}]+)[)）]\s*(.*)$")
 
@@ -162,7 +164,8 @@ class Cite:
 
 
 _COMPACT = re.compile(r"^(?:([A-Za-z_][\w-]*):)?(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
-_CHINESE = re.compile(rf"^(?:《([^》]+)》)?第([{NUMERAL}]+)[條条](?:第([{NUMERAL}]+)款)?(?:第?[（(]([{NUMERAL}]+)[)）][項项])?$")
+_CHINESE = re.compile(rf"^(?:《([^》]+)》)?第([{NUMERAL}]+)[條条](?:第([{NUMERAL}]+)款)?"
+                      rf"(?:第?[（(]([{NUMERAL}]+)[)）][項项])?$")
 
 
 def parse_cite(text: str, default_document: str, titles: dict[str, str]) -> Cite:
@@ -171,7 +174,8 @@ def parse_cite(text: str, default_document: str, titles: dict[str, str]) -> Cite
     m = _COMPACT.match(text)
     if m:
         doc = m.group(1) or default_document
-        return Cite(doc, int(m.group(2)), int(m.group(3)) if m.group(3) else None, int(m.group(4)) if m.group(4) else None)
+        return Cite(doc, int(m.group(2)), int(m.group(3)) if m.group(3) else None,
+                    int(m.group(4)) if m.group(4) else None)
     m = _CHINESE.match(text)
     if m:
         doc = default_document

@@ -63,8 +63,7 @@ class _Reader:
         ok = True
         for key in value:
             if key not in allowed:
-                self.error("unknown-key", f"unknown key `{key}`", path + (key,),
-                           " ".join(filter(None, [did_you_mean(key, allowed), "allowed: " + ", ".join(allowed)])), key=True)
+                self.error("unknown-key", f"unknown key `{key}`", path + (key,), _hint(key, allowed), key=True)
                 ok = False
         for key in required:
             if key not in value:
@@ -94,7 +93,8 @@ class _Reader:
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, str):
-                self.error("bad-type", f"{what} must be a name, got `{_show(item)}`", path + ((i,) if isinstance(value, list) else ()))
+                self.error("bad-type", f"{what} must be a name, got `{_show(item)}`",
+                           path + ((i,) if isinstance(value, list) else ()))
             else:
                 out.append(item)
         return tuple(out)
@@ -113,6 +113,11 @@ def _raise():
 def _show(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _hint(name: Any, choices, extra: str = "") -> str:
+    """`did you mean `x`? allowed: a, b, c`: the whole list (a pack's keys and names are few)."""
+    return " ".join(filter(None, [did_you_mean(name, choices), "allowed: " + ", ".join(choices) + extra]))
 
 
 # --- conditions ----------------------------------------------------------------------------------------------
@@ -169,10 +174,11 @@ def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
             op, val = _comparison(r, test, sub + (name,))
             return m.FactTest(str(name), op, val, pos)
         if isinstance(test, list):
-            r.error("condition-shape", f"`fact: {{{name}: [...]}}` is ambiguous: write `{{in: [...]}}` or `{{any_of: [...]}}`", sub + (name,))
+            r.error("condition-shape", f"`fact: {{{name}: [...]}}` is ambiguous: write `{{in: [...]}}` or "
+                    "`{any_of: [...]}`", sub + (name,))
             return m.Always(pos)
         return m.FactTest(str(name), "eq", test, pos)
-    r.error("unknown-key", f"unknown condition `{key}`", sub, " ".join(filter(None, [did_you_mean(key, LEAVES), "allowed: " + ", ".join(LEAVES)])), key=True)
+    r.error("unknown-key", f"unknown condition `{key}`", sub, _hint(key, LEAVES), key=True)
     return m.Always(pos)
 
 
@@ -188,6 +194,7 @@ def _date_compare(r: _Reader, value: Any, path: tuple, pos: Position) -> m.Condi
     op = ops[0]
     left = _date_paths(r, spec.get("of"), path + ("of",))
     right_raw, rpath = spec[op], path + (op,)
+    right: m.DateExpr | m.YearDate | dt.date | None
     if isinstance(right_raw, dict):
         right = _date_expr(r, right_raw, rpath)
     else:
@@ -197,14 +204,15 @@ def _date_compare(r: _Reader, value: Any, path: tuple, pos: Position) -> m.Condi
 
 def _year_date(r: _Reader, spec: dict, path: tuple) -> m.YearDate:
     r.keys(spec, path, ("year", "plus_years", "month", "day"), ("year", "month", "day"))
-    month, day = spec.get("month"), spec.get("day")
+    month: Any = spec.get("month")
+    day: Any = spec.get("day")
     try:
         dt.date(2000, int(month), int(day))
     except (TypeError, ValueError):
         r.error("bad-date", f"month {month} day {day} is not a day of the year", path)
         month, day = 1, 1
-    return m.YearDate(str(spec["year"]), r.integer(spec.get("plus_years", 0), path + ("plus_years",), "`plus_years`") or 0,
-                      int(month), int(day))
+    plus_years = r.integer(spec.get("plus_years", 0), path + ("plus_years",), "`plus_years`") or 0
+    return m.YearDate(str(spec["year"]), plus_years, int(month), int(day))
 
 
 def _comparison(r: _Reader, value: Any, path: tuple, numeric: bool = False) -> tuple[str, Any]:
@@ -216,7 +224,7 @@ def _comparison(r: _Reader, value: Any, path: tuple, numeric: bool = False) -> t
     (op, val), = spec.items()
     allowed = ("eq", "ne", "gt", "gte", "lt", "lte") if numeric else m.COMPARISONS
     if op not in allowed:
-        r.error("unknown-key", f"unknown comparison `{op}`", path + (op,), " ".join(filter(None, [did_you_mean(op, allowed), "allowed: " + ", ".join(allowed)])), key=True)
+        r.error("unknown-key", f"unknown comparison `{op}`", path + (op,), _hint(op, allowed), key=True)
         return "eq", None
     if op in ("in", "any_of") and not isinstance(val, list):
         r.error("bad-type", f"`{op}` takes a list", path + (op,))
@@ -259,14 +267,15 @@ def read_conclusion(r: _Reader, value: Any, path: tuple, cites: list[Cite], read
     kind = kinds[0]
     sub = path + (kind,)
     if kind not in CONCLUSION_KINDS:
-        r.error("unknown-key", f"unknown conclusion `{kind}`", sub, " ".join(filter(None, [did_you_mean(kind, CONCLUSION_KINDS), "allowed: " + ", ".join(CONCLUSION_KINDS)])), key=True)
+        r.error("unknown-key", f"unknown conclusion `{kind}`", sub, _hint(kind, CONCLUSION_KINDS), key=True)
         return None
     own_cites = read_cites(node.get("cite"), path + ("cite",)) if "cite" in node else []
     arg = node[kind]
     fields: dict[str, Any] = {}
     if kind == "dishonesty":
         if arg not in ENUMS["dishonesty", None]:
-            r.error("bad-value", f"`dishonesty` must be general or severe, got `{_show(arg)}`", sub, did_you_mean(arg, ENUMS["dishonesty", None]))
+            r.error("bad-value", f"`dishonesty` must be general or severe, got `{_show(arg)}`", sub,
+                    did_you_mean(arg, ENUMS["dishonesty", None]))
         fields["level"] = arg
     elif kind == "severe_criterion":
         if arg is not True:
@@ -290,7 +299,8 @@ def read_conclusion(r: _Reader, value: Any, path: tuple, cites: list[Cite], read
             vpath = sub + (key,)
             enum = ENUMS.get((kind, key))
             if enum and val not in enum:
-                r.error("bad-value", f"`{key}` must be one of {', '.join(enum)}, got `{_show(val)}`", vpath, did_you_mean(val, enum))
+                r.error("bad-value", f"`{key}` must be one of {', '.join(enum)}, got `{_show(val)}`", vpath,
+                        did_you_mean(val, enum))
             if key in ("id", "title_zh", "what", "to", "not_repairable_reason"):
                 val = r.text(val, vpath, f"`{key}`")
             elif key in ("working_days", "processing_working_days"):
@@ -315,7 +325,7 @@ def _date_paths(r: _Reader, value: Any, path: tuple) -> tuple[str, ...]:
     for i, p in enumerate(paths):
         if p not in m.DATE_PATHS and not p.startswith("facts."):
             r.error("bad-date-path", f"unknown date path `{p}`", path + ((i,) if isinstance(value, list) else ()),
-                    " ".join(filter(None, [did_you_mean(p, m.DATE_PATHS), "allowed: " + ", ".join(m.DATE_PATHS) + ", facts.<date fact>"])))
+                    _hint(p, m.DATE_PATHS, ", facts.<date fact>"))
     return paths
 
 
@@ -324,7 +334,8 @@ def _period(r: _Reader, value: Any, path: tuple) -> m.Period:
     if spec is None:
         return m.Period()
     r.keys(spec, path, ("years", "months", "days", "working_days"))
-    vals = {k: r.integer(v, path + (k,), f"`{k}`") or 0 for k, v in spec.items() if k in ("years", "months", "days", "working_days")}
+    vals = {k: r.integer(v, path + (k,), f"`{k}`") or 0 for k, v in spec.items()
+            if k in ("years", "months", "days", "working_days")}
     if vals.get("working_days") and len([v for v in vals.values() if v]) > 1:
         r.error("bad-period", "`working_days` cannot be mixed with years, months or days", path)
     return m.Period(**vals)
@@ -365,7 +376,8 @@ def _cite_reader(r: _Reader, pack_docs: dict[str, str], default_doc: str, positi
     return read
 
 
-def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, diagnostics: list[Diagnostic]) -> list[m.Rule]:
+def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str,
+                diagnostics: list[Diagnostic]) -> list[m.Rule]:
     r = _Reader(doc, diagnostics)
     top = r.mapping(doc.data, (), "a rules file")
     if top is None:
@@ -373,7 +385,7 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, 
     r.keys(top, (), ("group", "rules", "note"), ("group", "rules"))
     group = top.get("group")
     if group is not None and group not in GROUPS:
-        r.error("bad-value", f"unknown group `{group}`", ("group",), " ".join(filter(None, [did_you_mean(group, GROUPS), "allowed: " + ", ".join(GROUPS)])))
+        r.error("bad-value", f"unknown group `{group}`", ("group",), _hint(group, GROUPS))
     rules = []
     raw_rules = top.get("rules") or []
     if not isinstance(raw_rules, list):
@@ -384,7 +396,8 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str, 
         node = r.mapping(raw, path, "a rule")
         if node is None:
             continue
-        r.keys(node, path, ("id", "title", "cite", "when", "then", "overrides", "versions", "note"), ("id", "cite", "then"))
+        r.keys(node, path, ("id", "title", "cite", "when", "then", "overrides", "versions", "note"),
+               ("id", "cite", "then"))
         cite_positions: list[Position] = []
         read_cites = _cite_reader(r, pack_docs, default_doc, cite_positions)
         cites = read_cites(node.get("cite", []), path + ("cite",)) if "cite" in node else []
@@ -549,9 +562,11 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
         node = r.mapping(raw, path, "a document")
         if node is None:
             continue
-        r.keys(node, path, ("id", "title_zh", "title_en", "source", "articles_published", "status", "note"), ("id", "title_zh", "source"))
+        r.keys(node, path, ("id", "title_zh", "title_en", "source", "articles_published", "status", "note"),
+               ("id", "title_zh", "source"))
         if node.get("status") is not None and node.get("status") not in STATUSES:
-            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}", path + ("status",), did_you_mean(node.get("status"), STATUSES))
+            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}", path + ("status",),
+                    did_you_mean(node.get("status"), STATUSES))
         doc_id = r.text(node.get("id"), path + ("id",), "`id`") or f"doc{i}"
         if doc_id in documents:
             r.error("duplicate-id", f"document `{doc_id}` is declared twice", path + ("id",))
@@ -566,19 +581,20 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
         articles_published = node.get("articles_published")
         if articles_published is not None:
             articles_published = r.integer(articles_published, path + ("articles_published",), "`articles_published`")
-        documents[doc_id] = m.Document(doc_id, str(node.get("title_zh", "")), str(node.get("title_en", "")), source, law,
-                                       articles_published, node.get("note"), r.pos(path), node.get("status"))
+        documents[doc_id] = m.Document(doc_id, str(node.get("title_zh", "")), str(node.get("title_en", "")), source,
+                                       law, articles_published, node.get("note"), r.pos(path), node.get("status"))
     versions: list[m.Version] = []
     for i, raw in enumerate(top.get("versions") or []):
         path = ("versions", i)
         node = r.mapping(raw, path, "a version")
         if node is None:
             continue
-        r.keys(node, path, ("id", "status", "adopted_on", "effective_from", "effective_to", "documents", "text_held", "note"),
-               ("id", "status", "documents"))
+        r.keys(node, path, ("id", "status", "adopted_on", "effective_from", "effective_to", "documents", "text_held",
+                            "note"), ("id", "status", "documents"))
         status = node.get("status")
         if status not in STATUSES:
-            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}, got `{_show(status)}`", path + ("status",), did_you_mean(status, STATUSES))
+            r.error("bad-value", f"`status` must be one of {', '.join(STATUSES)}, got `{_show(status)}`",
+                    path + ("status",), did_you_mean(status, STATUSES))
         docs = list(r.names(node.get("documents") or [], path + ("documents",), "a document id"))
         for j, d in enumerate(docs):
             if d not in documents:
@@ -604,7 +620,8 @@ def _read_ledger(doc: YamlDocument, documents: dict, diagnostics: list[Diagnosti
     entries = []
     for doc_id, articles in top.items():
         if doc_id not in documents:
-            r.error("unknown-name", f"unknown document `{doc_id}`", (doc_id,), did_you_mean(doc_id, documents), key=True)
+            r.error("unknown-name", f"unknown document `{doc_id}`", (doc_id,), did_you_mean(doc_id, documents),
+                    key=True)
             continue
         if not isinstance(articles, dict):
             r.error("bad-type", "a ledger maps article numbers (or ranges `a-b`) to an entry", (doc_id,))
@@ -631,9 +648,11 @@ def _read_ledger(doc: YamlDocument, documents: dict, diagnostics: list[Diagnosti
                 r.error("missing-key", "an out_of_scope article needs a `reason`", path)
             if status in ("declaratory", "pack_metadata") and not (node.get("note") or node.get("reason")):
                 r.error("missing-key", f"a {status} article needs a `note` saying "
-                        + ("why nothing is decided" if status == "declaratory" else "what pack.yaml records from it"), path)
+                        + ("why nothing is decided" if status == "declaratory" else "what pack.yaml records from it"),
+                        path)
             for n in numbers:
-                entries.append(m.LedgerEntry(doc_id, n, str(status), node.get("note") or node.get("reason"), r.pos(path)))
+                entries.append(m.LedgerEntry(doc_id, n, str(status), node.get("note") or node.get("reason"),
+                                             r.pos(path)))
     return entries
 
 
@@ -655,7 +674,8 @@ def _read_tests(doc: YamlDocument, diagnostics: list[Diagnostic]) -> list[m.Test
         if node is None:
             continue
         r.keys(node, path, ("name", "as_of", "event", "expect", "note"), ("name", "event", "expect"))
-        expect = node.get("expect") if isinstance(node.get("expect"), dict) else {}
+        given = node.get("expect")
+        expect: dict = given if isinstance(given, dict) else {}
         if "expect" in node and not isinstance(node.get("expect"), dict):
             r.error("bad-type", "`expect` maps determination paths to expected values", path + ("expect",))
         out.append(m.TestCase(str(node.get("name", f"case {i}")), node.get("event"), expect,
@@ -686,13 +706,15 @@ def _load_parts(directory: Path, diagnostics: list[Diagnostic], extra_titles: di
     """One folder's pack.yaml, rules, ledger and tests (a pack, or a layer that supplements one)."""
     pack_file = directory / "pack.yaml"
     if not pack_file.is_file():
-        raise PackError([Diagnostic("pack-missing", f"no pack.yaml in `{display_path(directory)}`", Position(display_path(directory)))])
+        raise PackError([Diagnostic("pack-missing", f"no pack.yaml in `{display_path(directory)}`",
+                                    Position(display_path(directory)))])
     problem = _yaml_input_problem(pack_file, directory)
     if problem is not None:
         raise PackError([problem])
     doc, errs = load_yaml_file(pack_file, display_path(pack_file))
     diagnostics += errs
-    top, documents, versions, jurisdiction = _read_pack_yaml(doc, directory, display_path, diagnostics) if doc else ({}, {}, [], {})
+    top, documents, versions, jurisdiction = (_read_pack_yaml(doc, directory, display_path, diagnostics) if doc
+                                              else ({}, {}, [], {}))
     titles = {**(extra_titles or {}), **{d.id: d.title_zh for d in documents.values()}}
     default_doc = next(iter(documents), "")
     rules: list[m.Rule] = []
@@ -767,8 +789,8 @@ def load_pack_dir(directory: Path | str, *, with_tests: bool = True) -> m.Pack:
         l_top, l_docs, _, _, l_rules, l_ledger, l_tests, l_doc = _load_parts(layer_dir, diagnostics, titles, with_tests)
         for doc_id, document in l_docs.items():
             if doc_id in documents:
-                diagnostics.append(Diagnostic("duplicate-id", f"layer `{l_top.get('id')}` declares document `{doc_id}`, "
-                                              f"which pack `{top.get('id')}` already has", document.pos))
+                diagnostics.append(Diagnostic("duplicate-id", f"layer `{l_top.get('id')}` declares document "
+                                              f"`{doc_id}`, which pack `{top.get('id')}` already has", document.pos))
             else:
                 documents[doc_id] = document
         rules += l_rules

@@ -1,9 +1,14 @@
 """The sentences the engine writes itself (not the law's words), in English and Chinese.
 
 A determination's warnings are made in the language asked for (`evaluate(..., lang="zh")`, `explain --lang zh`);
-the law's own words and the pack's own warnings are never translated.
+the law's own words and the pack's own warnings are never translated. `parse(text)` tells which of these sentences
+a warning is, with its fields (explanations group warnings by it); `PACK_WORDS` are the sentences an explanation
+puts around a pack's own words.
 """
 from __future__ import annotations
+
+import re
+from typing import Any, Optional
 
 LANGS = ("en", "zh")
 
@@ -15,7 +20,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "version {version} ({status}) is in force on {day}, {which}: in force from {start}",
         "zh": "版本 {version}（{status}）于{day}（{which}）施行中：自{start}起施行"},
     "because_later": {
-        "en": "no held version is in force on {day}, {which}; version {version} comes into force on {start} and is used",
+        "en": "no held version is in force on {day}, {which}; version {version} comes into force on {start} and "
+              "is used",
         "zh": "{day}（{which}）无已收录的施行版本；采用自{start}起施行的版本 {version}"},
     "because_draft": {
         "en": "version {version} is the only text the pack holds for {day}, {which}, and it is a draft",
@@ -36,7 +42,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "version_not_held": {
         "en": "the version in force on {day} is {pack} {other} ({status}, in force from {start}), whose text the pack "
               "does not hold; evaluated with version {version} instead",
-        "zh": "{day}施行的版本为 {pack} {other}（{status}，自{start}起施行），本规范包未收录其文本；改按版本 {version} 作出"},
+        "zh": "{day}施行的版本为 {pack} {other}（{status}，自{start}起施行），本规范包未收录其文本；"
+              "改按版本 {version} 作出"},
     "draft_version": {
         "en": "made from a draft (草案/征求意见稿), not enacted law: {pack} version {version}",
         "zh": "依据草案（草案/征求意见稿）作出，并非已生效的法律：{pack} 版本 {version}"},
@@ -54,7 +61,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{labels}: {what} is deferred to {to}; this pack does not fix it",
         "zh": "{labels}：{what}依照{to}确定，本规范包不作规定"},
     "period_deferred": {
-        "en": "{labels}: the {which} publication period is deferred to {to}; this pack does not fix it, so {field} is null",
+        "en": "{labels}: the {which} publication period is deferred to {to}; this pack does not fix it, so {field} "
+              "is null",
         "zh": "{labels}：{which_zh}公示期限依照{to}确定，本规范包不作规定，故 {field} 为空"},
     "decision_conflict": {
         "en": "decision {id}: the provisions give different values ({first}, {second}); the first is kept",
@@ -64,8 +72,8 @@ MESSAGES: dict[str, dict[str, str]] = {
               "alone (add policies/calendar/{first}.yaml)",
         "zh": "未收录{years}年的节假日安排：自{start}起的工作日仅按周末计算（可添加 policies/calendar/{first}.yaml）"},
     "uscc_invalid": {
-        "en": "subject.id `{id}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: 18 characters "
-              "with a check character): records may not match",
+        "en": "subject.id `{id}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: "
+              "18 characters with a check character): records may not match",
         "zh": "subject.id `{id}` 不是有效的统一社会信用代码（GB 32100-2015：18位，含校验码），信息可能无法关联匹配"},
     "citizen_id_invalid": {
         "en": "subject.id `{id}` looks like a citizen ID number (居民身份证号码) but its check character is wrong "
@@ -74,5 +82,71 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
-def msg(key: str, lang: str = "en", **values) -> str:
-    return MESSAGES[key]["zh" if lang == "zh" else "en"].format(**values)
+# The words a pack's own warning is framed with when it is shown in the other language (packs state a warning in one
+# language today; docs/pack-format.md: `warning: {zh: ..., en: ...}` is what a two-language warning needs).
+PACK_WORDS: dict[str, dict[str, str]] = {
+    "written_in_en": {"en": "", "zh": "（规范包仅以英文写出此提示）"},
+    "written_in_zh": {"en": " (the pack states this in Chinese only)", "zh": ""},
+}
+
+_STATUS_ZH = {"enacted": "已施行", "trial": "试行", "draft": "草案"}
+
+# A deferral names what the text leaves to other rules (`to`); the pack writes `to` as the law does, often with its
+# own 依照 ... or ... 確定 / 執行: the sentence says 依照 ... 确定 once (never 依照依照, 確定确定).
+_TO_HEAD = ("依照", "依據", "依据", "按照", "根據", "根据")
+_TO_TAIL = ("確定", "确定", "執行", "执行")
+
+
+def deferred_to(to: Any) -> str:
+    """`to` without the 依照 ... 確定 the sentence already says."""
+    text = str(to).strip()
+    for head in _TO_HEAD:
+        if text.startswith(head) and len(text) > len(head):
+            text = text[len(head):]
+            break
+    for tail in _TO_TAIL:
+        if text.endswith(tail) and len(text) > len(tail):
+            text = text[: -len(tail)]
+            break
+    return text
+
+
+def msg(key: str, lang: str = "en", **values: Any) -> str:
+    language = "zh" if lang == "zh" else "en"
+    if language == "zh":
+        if "to" in values:
+            values["to"] = deferred_to(values["to"])
+        if "status" in values:
+            values["status"] = _STATUS_ZH.get(str(values["status"]), values["status"])
+    return MESSAGES[key][language].format(**values)
+
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _pattern(template: str) -> "re.Pattern[str]":
+    """A message template as a regular expression with one named group per field (each field matched lazily)."""
+    out, seen, pos = [], set(), 0
+    for m in _FIELD.finditer(template):
+        out.append(re.escape(template[pos:m.start()]))
+        name = m.group(1)
+        out.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        pos = m.end()
+    out.append(re.escape(template[pos:]))
+    return re.compile("".join(out), re.S)
+
+
+_PATTERNS = [(key, lang, _pattern(texts[lang])) for key, texts in MESSAGES.items() for lang in LANGS]
+
+
+def parse(text: str, lang: Optional[str] = None) -> Optional[tuple[str, dict[str, str]]]:
+    """Which of the engine's sentences `text` is, and its fields: `("deferral", {"labels": ..., "what": ...,
+    "to": ...})`, or None for a sentence the engine did not write (a pack's own warning)."""
+    for key, language, pattern in _PATTERNS:
+        if lang is not None and language != ("zh" if lang == "zh" else "en"):
+            continue
+        m = pattern.fullmatch(text)
+        if m is not None:
+            return key, m.groupdict()
+    return None

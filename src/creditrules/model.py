@@ -5,6 +5,7 @@ Every node keeps the `Position` it was written at, so every later stage can poin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,9 @@ class DateExpr:
 
 @dataclass
 class Conclusion:
-    kind: str                                  # dishonesty | severe_criterion | severe_list | procedure_step | sanction
-    #                                            incentive | publication | repair | deadline | decision | warning | deferral
+    kind: str                                  # dishonesty | severe_criterion | severe_list | procedure_step
+    #                                            | sanction | incentive | publication | repair | deadline | decision
+    #                                            | warning | deferral
     fields: dict[str, Any]
     cites: list[Cite]
     pos: Position
@@ -213,7 +215,7 @@ class LedgerEntry:
 @dataclass
 class TestCase:
     name: str
-    event: dict
+    event: Any                  # as written: parse_event checks it when the case runs
     expect: dict
     as_of: dt.date | None
     pos: Position
@@ -232,7 +234,7 @@ class Pack:
     versions: list[Version]
     rules: list[Rule]
     ledger: list[LedgerEntry]
-    tests: list[TestCase]
+    tests: Sequence[TestCase]                 # a list, or the workspace's PackTests (read when first used)
     pos: Position
     note: str | None = None
     layers: list[str] = field(default_factory=list)     # packs that supplement this one (`supplements:`)

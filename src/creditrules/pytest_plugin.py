@@ -10,7 +10,8 @@ import pytest
 
 
 def pytest_collect_file(parent, file_path: Path):
-    if file_path.suffix == ".yaml" and file_path.parent.name == "tests" and (file_path.parent.parent / "pack.yaml").is_file():
+    if (file_path.suffix == ".yaml" and file_path.parent.name == "tests"
+            and (file_path.parent.parent / "pack.yaml").is_file()):
         return PackTestFile.from_parent(parent, path=file_path)
     return None
 
@@ -29,8 +30,8 @@ class PackTestFile(pytest.File):
                 if Path(case.file).resolve() != self.path.resolve():
                     continue
                 for evaluator in ("reference", "durable"):
-                    yield PackCaseItem.from_parent(self, name=f"{case.name} [{evaluator}]", case=case, pack_dir=pack_dir,
-                                                   evaluator=evaluator)
+                    yield PackCaseItem.from_parent(self, name=f"{case.name} [{evaluator}]", case=case,
+                                                   pack_dir=pack_dir, evaluator=evaluator)
 
 
 class PackInvalidItem(pytest.Item):
@@ -42,7 +43,9 @@ class PackInvalidItem(pytest.Item):
         raise PackCaseFailure([str(d) for d in self.error.diagnostics[:30]])
 
     def repr_failure(self, excinfo):
-        return "\n".join(excinfo.value.lines) if isinstance(excinfo.value, PackCaseFailure) else super().repr_failure(excinfo)
+        if isinstance(excinfo.value, PackCaseFailure):
+            return "\n".join(excinfo.value.lines)
+        return super().repr_failure(excinfo)
 
 
 class PackCaseFailure(Exception):
@@ -59,7 +62,7 @@ class PackCaseItem(pytest.Item):
     def runtest(self):
         if self.evaluator == "durable" and importlib.util.find_spec("durable") is None:
             pytest.skip("the durable evaluator is not installed: pip install 'creditrules[durable]'")
-        from .testing import run_case
+        from .tools.testing import run_case
         result = run_case(self.case, self.pack_dir, self.evaluator)
         if not result.ok:
             raise PackCaseFailure(result.failures)

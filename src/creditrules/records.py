@@ -70,8 +70,8 @@ def iter_jsonl(source: Source, name: str | None = None) -> Iterator[Record]:
     `.buffer`. Memory stays flat: one chunk and one line (at most MAX_LINE_BYTES) are held at a time."""
     if isinstance(source, (str, os.PathLike)):
         display = name or os.fspath(source)
-        with open(source, "rb") as stream:
-            yield from _records(stream, display)
+        with open(source, "rb") as file:
+            yield from _records(file, display)
         return
     stream = source
     if isinstance(stream, io.TextIOBase):

@@ -101,7 +101,8 @@ def add_months(start: dt.date, months: int) -> dt.date:
 def add_period(start: dt.date, *, years: int = 0, months: int = 0, days: int = 0) -> DateComputation:
     """`start` + a civil-law period. Never raises for a large period: past 9999-12-31 (or before 0001-01-01) the
     computation has `result` None and `beyond_calendar` True (see DateComputation)."""
-    parts = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((years, "year"), (months, "month"), (days, "day")) if n]
+    parts = [f"{n} {unit}{'s' if n != 1 else ''}"
+             for n, unit in ((years, "year"), (months, "month"), (days, "day")) if n]
     rule = " ".join(parts) or "0 days"
     try:
         result = add_months(start, years * 12 + months) + dt.timedelta(days=days)
@@ -154,7 +155,7 @@ class WorkingDayCalendar:
         rule = f"{n} working day{'s' if n != 1 else ''}"
         if n > MAX_WORKING_DAYS:
             return DateComputation(start, rule, None, beyond_calendar=True, over_limit=True)
-        day, counted, unknown_years = start, 0, set()
+        day, counted, unknown_years = start, 0, set[int]()
         one = dt.timedelta(days=1)
         while counted < n:
             if day == LAST_DAY:
@@ -229,7 +230,8 @@ def load_calendar(folder: Path | None) -> WorkingDayCalendar:
                 continue
             for key in sorted((k for k in data if k not in _CALENDAR_KEYS), key=str):
                 diagnostics.append(Diagnostic("unknown-key", f"unknown key `{quote(key)}` in a calendar file",
-                                              doc.position((key,), key=True), hint="allowed: " + ", ".join(_CALENDAR_KEYS)))
+                                              doc.position((key,), key=True),
+                                              hint="allowed: " + ", ".join(_CALENDAR_KEYS)))
             year = data.get("year")
             if isinstance(year, bool) or not isinstance(year, int) or not 1 <= year <= 9999:
                 diagnostics.append(Diagnostic("calendar-year", "a calendar file needs `year: YYYY`"
@@ -253,7 +255,8 @@ def load_calendar(folder: Path | None) -> WorkingDayCalendar:
                     continue
                 if not isinstance(values, list):
                     diagnostics.append(Diagnostic("bad-type", f"`{key}` must be a list of dates and {{from, to}} "
-                                                  f"ranges, e.g. [{year}-01-01, {{from: {year}-10-01, to: {year}-10-07}}]",
+                                                  f"ranges, e.g. [{year}-01-01, "
+                                                  f"{{from: {year}-10-01, to: {year}-10-07}}]",
                                                   doc.position((key,))))
                     continue
                 for i, value in enumerate(values):

@@ -5,7 +5,7 @@ The determination's `trace` list, the JSON trace and the CLI explanation are vie
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Tracer(Protocol):
@@ -27,7 +27,7 @@ class RecordingTracer:
     """Keeps every event, for tools that want the raw stream (coverage, profiling, tests)."""
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, object]] = []
+        self.events: list[tuple[str, Any]] = []     # ("rule", TraceEntry) | ("determination", data)
 
     def rule_considered(self, rule, entry) -> None:
         self.events.append(("rule", entry))

@@ -31,7 +31,8 @@ def rule_dependencies(rule: m.Rule) -> list[str]:
 
 
 def _unknown(code: str, what: str, name: str, names, pos) -> Diagnostic:
-    return Diagnostic(code, f"unknown {what} `{name}`", pos, " ".join(filter(None, [did_you_mean(name, names), allowed(names)])))
+    hint = " ".join(filter(None, [did_you_mean(name, names), allowed(names)]))
+    return Diagnostic(code, f"unknown {what} `{name}`", pos, hint)
 
 
 def check_rule_ids(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
@@ -58,18 +59,23 @@ def check_vocabulary(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
     for rule in pack.rules:
         for node in walk(rule.when):
             if isinstance(node, m.KindIn):
-                out += [_unknown("unknown-name", "event kind", v, vocab.kinds, node.pos) for v in node.values if v not in vocab.kinds]
+                out += [_unknown("unknown-name", "event kind", v, vocab.kinds, node.pos)
+                        for v in node.values if v not in vocab.kinds]
             elif isinstance(node, m.SubjectIn):
                 names = vocab.names("subject_types")
-                out += [_unknown("unknown-name", "subject type", v, names, node.pos) for v in node.values if v not in names]
+                out += [_unknown("unknown-name", "subject type", v, names, node.pos)
+                        for v in node.values if v not in names]
             elif isinstance(node, m.ConductAny):
-                out += [_unknown("unknown-name", "conduct tag", v, vocab.conduct, node.pos) for v in node.values if v not in vocab.conduct]
+                out += [_unknown("unknown-name", "conduct tag", v, vocab.conduct, node.pos)
+                        for v in node.values if v not in vocab.conduct]
             elif isinstance(node, m.BasisIn):
                 names = vocab.names("basis_types")
-                out += [_unknown("unknown-name", "basis type", v, names, node.pos) for v in node.values if v not in names]
+                out += [_unknown("unknown-name", "basis type", v, names, node.pos)
+                        for v in node.values if v not in names]
             elif isinstance(node, m.Present):
                 if node.path not in vocab.facts and node.path not in FIELD_PATHS:
-                    out.append(_unknown("unknown-name", "fact or field", node.path, [*vocab.facts, *FIELD_PATHS], node.pos))
+                    out.append(_unknown("unknown-name", "fact or field", node.path, [*vocab.facts, *FIELD_PATHS],
+                                        node.pos))
             elif isinstance(node, m.FactTest):
                 out += _check_fact_test(node, vocab)
             elif isinstance(node, m.DateCompare):
@@ -92,7 +98,8 @@ def _check_date_expr(expr, vocab: Vocabulary, pos) -> list[Diagnostic]:
     if isinstance(expr, m.YearDate):
         term = vocab.facts.get(expr.year_path.removeprefix("facts."))
         if not expr.year_path.startswith("facts.") or term is None or term.type != "int":
-            return [Diagnostic("fact-type", f"`year: {expr.year_path}` must name a whole-number fact (facts.<name>)", pos)]
+            return [Diagnostic("fact-type", f"`year: {expr.year_path}` must name a whole-number fact (facts.<name>)",
+                               pos)]
     return []
 
 
@@ -114,8 +121,8 @@ def _check_fact_test(node: m.FactTest, vocab: Vocabulary) -> list[Diagnostic]:
         return [_unknown("unknown-name", "fact", node.name, vocab.facts, node.pos)]
     t, op, val = term.type, node.op, node.value
     if op == "is_true" and t != "bool":
-        return [Diagnostic("fact-type", f"`fact: {node.name}` tests a true/false fact, but `{node.name}` is {t}", node.pos,
-                           f"write `fact: {{{node.name}: <value>}}`")]
+        return [Diagnostic("fact-type", f"`fact: {node.name}` tests a true/false fact, but `{node.name}` is {t}",
+                           node.pos, f"write `fact: {{{node.name}: <value>}}`")]
     if op == "any_of" and t != "list":
         return [Diagnostic("fact-type", f"`any_of` is for list facts; `{node.name}` is {t}", node.pos)]
     if t == "list" and op != "any_of":
@@ -160,8 +167,8 @@ def check_citations(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
             if con.kind in ("sanction", "incentive", "procedure_step") and not con.fields.get("title_zh"):
                 cites = con.cites or rule.cites
                 if not any(c.item is not None or c.paragraph is not None for c in cites):
-                    out.append(Diagnostic("missing-title", f"{con.kind} `{con.fields.get('id')}` has no `title_zh` and no "
-                                          "paragraph or item citation to take its words from", con.pos))
+                    out.append(Diagnostic("missing-title", f"{con.kind} `{con.fields.get('id')}` has no `title_zh` "
+                                          "and no paragraph or item citation to take its words from", con.pos))
     return out
 
 
@@ -242,7 +249,8 @@ def check_versions(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
         if v.effective_from and v.effective_to and v.effective_to < v.effective_from:
             out.append(Diagnostic("bad-date", f"version `{v.id}` ends before it starts", v.pos))
         if v.text_held and not v.documents:
-            out.append(Diagnostic("missing-key", f"version `{v.id}` says its text is held but names no document", v.pos))
+            out.append(Diagnostic("missing-key", f"version `{v.id}` says its text is held but names no document",
+                                  v.pos))
         if v.status != "draft" and v.text_held and v.effective_from is None:
             out.append(Diagnostic("missing-key", f"{v.status} version `{v.id}` needs `effective_from`", v.pos))
     if not any(v.text_held for v in pack.versions):
@@ -267,21 +275,23 @@ def check_ledger(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
         entries[key] = entry
         doc = pack.documents.get(entry.document)
         if doc and doc.law and entry.article not in doc.law.articles:
-            out.append(Diagnostic("ledger-unknown-article", f"article {entry.article} is not in the held text of `{entry.document}`", entry.pos))
+            out.append(Diagnostic("ledger-unknown-article",
+                                  f"article {entry.article} is not in the held text of `{entry.document}`", entry.pos))
         if entry.status == "encoded" and key not in cited:
             out.append(Diagnostic("ledger-not-encoded", f"ledger says article {entry.article} of `{entry.document}` is "
                                   "encoded, but no rule cites it", entry.pos))
         if entry.status != "encoded" and key in cited:
-            out.append(Diagnostic("ledger-status", f"article {entry.article} of `{entry.document}` is marked {entry.status} "
-                                  f"but rules cite it: {', '.join(sorted(set(cited[key]))[:4])}", entry.pos,
-                                  "mark it `encoded`"))
+            out.append(Diagnostic("ledger-status", f"article {entry.article} of `{entry.document}` is marked "
+                                  f"{entry.status} but rules cite it: {', '.join(sorted(set(cited[key]))[:4])}",
+                                  entry.pos, "mark it `encoded`"))
     for doc in pack.documents.values():
         if doc.law is None:
             continue
         missing = [n for n in sorted(doc.law.articles) if (doc.id, n) not in entries]
         for run in _runs(missing):
             label = f"{run[0]}" if run[0] == run[-1] else f"{run[0]}-{run[-1]}"
-            out.append(Diagnostic("ledger-gap", f"article(s) {label} of `{doc.id}` are not accounted for in ledger.yaml",
+            out.append(Diagnostic("ledger-gap",
+                                  f"article(s) {label} of `{doc.id}` are not accounted for in ledger.yaml",
                                   m.Position(display_path(pack.directory / "ledger.yaml")),
                                   "mark each encoded, declaratory (with a note) or out_of_scope (with a reason)"))
     return out
@@ -321,7 +331,17 @@ def check_article_index(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
     return out
 
 
-CHECKS = (check_article_index, check_rule_ids, check_versions, check_vocabulary, check_citations, check_references, check_ledger)
+def check_test_cases(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """Every test case read with the pack: its event against the contract and the vocabulary, each expectation
+    path and value against the determination's fields and the ids the rules can produce, and a case that asserts
+    nothing (`tools/expect.py`). Exclusions of what no rule produces are warnings."""
+    from .tools.expect import check_case, producible_ids
+    ids = producible_ids(pack)
+    return [d for case in pack.tests for d in check_case(case, pack, vocab, ids)]
+
+
+CHECKS = (check_article_index, check_rule_ids, check_versions, check_vocabulary, check_citations, check_references,
+          check_ledger, check_test_cases)
 
 
 @dataclass
@@ -340,6 +360,7 @@ class ValidationReport:
     pack: m.Pack
     errors: list[Diagnostic] = field(default_factory=list)
     summary: LedgerSummary = field(default_factory=LedgerSummary)
+    warnings: list[Diagnostic] = field(default_factory=list)      # reported, never failing (severity warning)
 
     @property
     def ok(self) -> bool:
@@ -352,6 +373,8 @@ def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationRe
     for check in CHECKS:
         errors += check(pack, vocab)
     errors.sort(key=Diagnostic.sort_key)
+    warnings = [d for d in errors if d.severity == "warning"]
+    errors = [d for d in errors if d.severity != "warning"]
     summary = LedgerSummary(
         articles=sum(len(d.law.articles) for d in pack.documents.values() if d.law),
         encoded=sum(1 for e in pack.ledger if e.status == "encoded"),
@@ -360,4 +383,4 @@ def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationRe
         pack_metadata=sum(1 for e in pack.ledger if e.status == "pack_metadata"),
         gaps=_ledger_gap_count(pack),
         unresolved_citations=sum(1 for e in errors if e.code == "unresolved-citation"))
-    return ValidationReport(pack, errors, summary)
+    return ValidationReport(pack, errors, summary, warnings)

@@ -12,7 +12,8 @@ from pathlib import Path
 from .errors import Diagnostic, PackError
 from .yamlsource import load_yaml_file
 
-SECTIONS = ("subject_types", "responsible_roles", "basis_types", "kinds", "conduct", "data_fields", "violations", "facts")
+SECTIONS = ("subject_types", "responsible_roles", "basis_types", "kinds", "conduct", "data_fields", "violations",
+            "facts")
 FACT_TYPES = ("bool", "int", "date", "text", "enum", "list")
 
 
@@ -65,12 +66,14 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
         for section, entries in doc.data.items():
             if section not in SECTIONS:
                 diagnostics.append(Diagnostic("unknown-key", f"unknown vocabulary section `{section}`",
-                                              doc.position((section,), key=True), hint=f"sections: {', '.join(SECTIONS)}"))
+                                              doc.position((section,), key=True),
+                                              hint=f"sections: {', '.join(SECTIONS)}"))
                 continue
             for name, spec in (entries or {}).items():
                 pos = doc.position((section, name), key=True)
                 if (section, name) in where:
-                    diagnostics.append(Diagnostic("duplicate-name", f"`{name}` is already declared in {where[section, name]}", pos))
+                    diagnostics.append(Diagnostic("duplicate-name",
+                                                  f"`{name}` is already declared in {where[section, name]}", pos))
                     continue
                 spec = spec or {}
                 bad = set(spec) - _ALLOWED_TERM_KEYS
@@ -78,11 +81,13 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
                     diagnostics.append(Diagnostic("unknown-key", f"unknown key(s) {sorted(bad)} for `{name}`", pos))
                 ftype = spec.get("type")
                 if section == "facts" and ftype not in FACT_TYPES:
-                    diagnostics.append(Diagnostic("fact-type", f"fact `{name}` needs a type: {', '.join(FACT_TYPES)}", pos))
-                values = spec.get("values") or ()
+                    diagnostics.append(Diagnostic("fact-type", f"fact `{name}` needs a type: {', '.join(FACT_TYPES)}",
+                                                  pos))
+                given = spec.get("values")          # a list, one name (a section: values: data_fields), or none
+                values = tuple(given) if isinstance(given, list) else (given,) if given else ()
                 where[section, name] = doc.file
                 vocab.sections[section][name] = Term(name, section, str(spec.get("zh", "")), str(spec.get("en", "")),
-                                                     ftype, tuple(values) if isinstance(values, list) else (values,),
+                                                     ftype, values,
                                                      bool(spec.get("procedural")), bool(spec.get("agency")), doc.file)
     # a list fact names the section its members come from (e.g. values: data_fields)
     for term in vocab.facts.values():

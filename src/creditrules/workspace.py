@@ -137,7 +137,7 @@ def _read_regular(path: str) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_SOURCE_BYTES:
             return None
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             chunk = os.read(fd, 1 << 20)
             if not chunk:
@@ -173,7 +173,8 @@ def _visible(name: str) -> bool:
 class _Inputs:
     """What one pack folder is made of, and the fingerprint taken when it was listed."""
     folder: str                                   # the pack folder (symlinks resolved)
-    files: tuple                                  # ((label, path, kind), ...) sorted by label; kind: pack|vocabulary|calendar
+    files: tuple                                  # ((label, path, kind), ...) sorted by label;
+    #                                               kind: pack | vocabulary | calendar
     layers: tuple                                 # layer folders, in load order
     vocab_folders: tuple                          # the pack's (and its layers') own vocabulary/ folders
     calendar: str | None                          # the calendar folder used
@@ -343,8 +344,14 @@ class PackTests(Sequence):
         self._cases: tuple = ()
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:              # pickled (the disk cache) as where to read: no cases, no lock
+        return {"_dirs": self._dirs}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["_dirs"])
+
     def _stamp(self) -> tuple:
-        out = []
+        out: list[tuple] = []
         for d in self._dirs:
             folder = os.path.join(d, "tests")
             try:
@@ -436,12 +443,14 @@ class Workspace:
             return Path(os.path.abspath(text)), "path"
         if _plain_name(text):
             env = os.environ.get(ENV)
-            for origin, root in ((("env", env),) if env else ()) + (("cwd", "policies"), ("installed", self.installed)):
+            roots: list[tuple[str, str | os.PathLike]] = [("env", env)] if env else []
+            for origin, root in roots + [("cwd", "policies"), ("installed", self.installed)]:
                 candidate = os.path.join(root, text)
                 if os.path.isfile(os.path.join(candidate, "pack.yaml")):
                     return Path(os.path.abspath(candidate)), origin
         known = sorted({loc.name for loc in self.jurisdictions()})
-        hint = " ".join(filter(None, [did_you_mean(text, known), "known: " + ", ".join(known) if known else "no packs found"]))
+        hint = " ".join(filter(None, [did_you_mean(text, known),
+                                      "known: " + ", ".join(known) if known else "no packs found"]))
         raise PackError([Diagnostic("unknown-jurisdiction", f"no policy pack `{text}`", Position(), hint)])
 
     def resolve(self, name_or_path: NameOrPath) -> Path:
@@ -460,8 +469,10 @@ class Workspace:
             seen_roots.add(real)
             for pack_yaml in sorted(Path(root).glob("*/pack.yaml")):
                 if pack_yaml.is_file() and not supplemented(pack_yaml.parent):
-                    found.setdefault(pack_yaml.parent.name, []).append((origin, Path(os.path.abspath(pack_yaml.parent))))
-        return [PackLocation(name, places[0][1], places[0][0], tuple(places[1:])) for name, places in sorted(found.items())]
+                    found.setdefault(pack_yaml.parent.name, []).append(
+                        (origin, Path(os.path.abspath(pack_yaml.parent))))
+        return [PackLocation(name, places[0][1], places[0][0], tuple(places[1:]))
+                for name, places in sorted(found.items())]
 
     def pack_dirs(self) -> list[Path]:
         """The winning folder of every jurisdiction found, by name."""
@@ -503,9 +514,10 @@ class Workspace:
             hit = self._loaded.get_fresh(key)
             if hit is not None:
                 return hit
-            loaded = self._load(inputs)
+            loaded = _disk_cache_get(inputs) or self._load(inputs)
             if _same_fingerprint(inputs):          # nothing changed while loading: the digest describes what was read
                 self._loaded.put(key, loaded)
+                _disk_cache_put(inputs, loaded)
             else:
                 self._inputs.pop(str(folder), None)
             return loaded
@@ -550,9 +562,10 @@ class Workspace:
             for section in SECTIONS:
                 for name, term in extra.names(section).items():
                     if name in vocab.sections[section]:
+                        where = os.path.join(extra_folder, os.path.basename(term.declared_in))
                         diagnostics.append(Diagnostic("duplicate-name", f"`{name}` is already declared in "
                                                       f"{vocab.sections[section][name].declared_in}",
-                                                      Position(os.path.relpath(os.path.join(extra_folder, os.path.basename(term.declared_in))))))
+                                                      Position(os.path.relpath(where))))
                     else:
                         vocab.sections[section][name] = term
         if diagnostics:
@@ -597,7 +610,8 @@ class Workspace:
     def clear(self) -> None:
         """Forget every cache (the next call lists, hashes and loads again)."""
         with self._lock:
-            for cache in (self._inputs, self._loaded, self._compiled, self._prepared, self._vocabularies, self._calendars):
+            for cache in (self._inputs, self._loaded, self._compiled, self._prepared, self._vocabularies,
+                          self._calendars):
                 cache.clear()
             self._installed = None
 
@@ -626,3 +640,91 @@ def default_workspace() -> Workspace:
             if _default is None:
                 _default = Workspace()
     return _default
+
+
+# --- the on-disk cache of validated packs --------------------------------------------------------------------
+#
+# A cold start (one `creditrules explain`) spends most of its pack time reading YAML and validating. The validated
+# pack, its vocabulary and calendar are kept on disk, keyed by the pack's content digest AND a fingerprint of the
+# creditrules code itself (every module's size and mtime), so an edit to a pack or to the engine is never served
+# stale. Read only from a folder the user owns that nobody else can write to (it is a pickle); any problem reading
+# it is a miss. `CREDITRULES_CACHE` names the folder (empty: no disk cache); default `$XDG_CACHE_HOME/creditrules`
+# or `~/.cache/creditrules`.
+
+_CODE_FINGERPRINT: str | None = None
+
+
+def _code_fingerprint() -> str:
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        import sys
+        h = hashlib.sha256(sys.version.encode())
+        package = os.path.dirname(os.path.abspath(__file__))
+        for root, dirs, files in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__" and d != "policies")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    st = os.stat(os.path.join(root, name))
+                    h.update(f"{os.path.relpath(os.path.join(root, name), package)}:{st.st_size}:{st.st_mtime_ns};".encode())
+        _CODE_FINGERPRINT = h.hexdigest()[:16]
+    return _CODE_FINGERPRINT
+
+
+def _cache_folder() -> str | None:
+    folder = os.environ.get("CREDITRULES_CACHE")
+    if folder is not None:
+        return folder or None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "creditrules")
+
+
+def _cache_file(inputs: "_Inputs") -> str | None:
+    folder = _cache_folder()
+    if not folder or not inputs.digest:
+        return None
+    key = hashlib.sha256(f"{inputs.folder}\0{inputs.digest}\0{_code_fingerprint()}".encode()).hexdigest()[:32]
+    return os.path.join(folder, f"pack-{key}.pickle")
+
+
+def _safe_folder(folder: str) -> bool:
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    return stat.S_ISDIR(st.st_mode) and not st.st_mode & 0o022 and (getuid is None or st.st_uid == getuid())
+
+
+def _disk_cache_get(inputs: "_Inputs") -> "LoadedPack | None":
+    import pickle
+    path = _cache_file(inputs)
+    if path is None or not _safe_folder(os.path.dirname(path)):
+        return None
+    try:
+        with open(path, "rb") as f:
+            loaded = pickle.load(f)
+    except Exception:                           # absent, truncated, from another version: a miss
+        return None
+    return loaded if isinstance(loaded, LoadedPack) and loaded.digest == inputs.digest else None
+
+
+def _disk_cache_put(inputs: "_Inputs", loaded: "LoadedPack") -> None:
+    import pickle
+    import tempfile
+    path = _cache_file(inputs)
+    if path is None or os.path.exists(path):
+        return
+    folder = os.path.dirname(path)
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not _safe_folder(folder):
+            return
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".pack-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(loaded, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except Exception:                           # a read-only home, a full disk, an unpicklable layer: no cache
+        try:
+            os.unlink(tmp)                      # type: ignore[possibly-undefined]
+        except Exception:
+            pass

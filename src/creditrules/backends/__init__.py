@@ -7,20 +7,23 @@ No backend adds a meaning of its own: the meaning is plan/conditions.py; the tes
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..errors import Diagnostic, Position, UsageError
 from ..plan.plan import Plan
 
+if TYPE_CHECKING:
+    from ..engine.assemble import Prepared
+
 DEFAULT = "reference"
 
 
-def _reference(plan: Plan):
+def _reference(plan: Plan) -> Prepared:
     from .reference import ReferenceBackend
     return ReferenceBackend(plan)
 
 
-def _durable(plan: Plan):
+def _durable(plan: Plan) -> Prepared:
     try:
         from .durable import DurableBackend
     except ImportError:
@@ -29,7 +32,7 @@ def _durable(plan: Plan):
     return DurableBackend(plan)
 
 
-BACKENDS: dict[str, Callable] = {"reference": _reference, "durable": _durable}
+BACKENDS: dict[str, Callable[[Plan], Prepared]] = {"reference": _reference, "durable": _durable}
 
 
 def check_name(name: str) -> str:
@@ -41,6 +44,6 @@ def check_name(name: str) -> str:
     return name
 
 
-def prepare(plan: Plan, name: str):
+def prepare(plan: Plan, name: str) -> Prepared:
     """The backend `name` prepared for `plan` (the workspace caches it by plan digest)."""
     return BACKENDS[check_name(name)](plan)

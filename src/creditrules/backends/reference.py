@@ -10,9 +10,10 @@ from typing import Callable
 
 from ..plan import conditions as n
 from ..plan.conditions import Truth
+from ..plan.facts import View
 from ..plan.plan import Plan
 
-Fast = Callable[[dict], Truth]
+Fast = Callable[[View], Truth]
 
 
 def compile_node(node: n.Node) -> Fast:
@@ -21,7 +22,7 @@ def compile_node(node: n.Node) -> Fast:
         if len(parts) == 1:
             return parts[0]
 
-        def all_(view: dict) -> Truth:
+        def all_(view: View) -> Truth:
             result: Truth = True
             for part in parts:
                 t = part(view)
@@ -36,7 +37,7 @@ def compile_node(node: n.Node) -> Fast:
         if len(parts) == 1:
             return parts[0]
 
-        def any_(view: dict) -> Truth:
+        def any_(view: View) -> Truth:
             result: Truth = False
             for part in parts:
                 t = part(view)
@@ -49,7 +50,7 @@ def compile_node(node: n.Node) -> Fast:
     if isinstance(node, n.Not):
         inner = compile_node(node.child)
 
-        def not_(view: dict) -> Truth:
+        def not_(view: View) -> Truth:
             t = inner(view)
             return None if t is None else not t
         return not_
@@ -62,6 +63,6 @@ class ReferenceBackend:
     def __init__(self, plan: Plan):
         self.conditions = tuple(compile_node(rule.condition) for rule in plan.rules)
 
-    def decide(self, stratum: int, rules: tuple[int, ...], view: dict) -> dict[int, Truth]:
+    def decide(self, stratum: int, rules: tuple[int, ...], view: View) -> dict[int, Truth]:
         conditions = self.conditions
         return {i: conditions[i](view) for i in rules}

@@ -18,11 +18,12 @@ from typing import Any, Optional, Protocol
 from ..determination import TraceEntry
 from ..event import CreditEvent
 from ..identifiers import identifier_warning
+from ..plan import conclusions as c
 from ..plan.conditions import Truth, Verdict
-from ..plan.facts import KIND
+from ..plan.facts import KIND, View
 from ..plan.plan import Plan, PlanRule
 from .because import because
-from .collectors import COLLECTORS, Context
+from .collectors import COLLECTORS, Collector, Context
 from .facts import fact_view
 from .versions import VersionChoice, select_version
 
@@ -33,12 +34,12 @@ class Prepared(Protocol):
     """A backend's form of one plan (backends/): decides the rules of one stratum over one view."""
     name: str
 
-    def decide(self, stratum: int, rules: tuple[int, ...], view: dict) -> dict[int, Truth]: ...
+    def decide(self, stratum: int, rules: tuple[int, ...], view: View) -> dict[int, Truth]: ...
 
 
 class Tracer(Protocol):
     def rule_considered(self, rule: PlanRule, entry: TraceEntry) -> None: ...
-    def determined(self, determination: dict) -> None: ...
+    def determined(self, determination: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -58,7 +59,7 @@ def _and_not(value: Truth, exception: Truth) -> Truth:
     return True
 
 
-def decide(plan: Plan, view: dict, version: str, backend: Prepared) -> Outcomes:
+def decide(plan: Plan, view: View, version: str, backend: Prepared) -> Outcomes:
     """Decide every rule for one view, stratum by stratum; the view gains each rule's outcome as it goes."""
     size = len(plan.rules)
     raw: list[Truth] = [False] * size
@@ -100,10 +101,10 @@ class Evaluation:
     that explain (`--why-not`) ask it for verdicts instead of deciding anything again."""
     plan: Plan
     event: CreditEvent
-    view: dict
+    view: View
     outcomes: Outcomes
     choice: VersionChoice
-    determination: dict
+    determination: dict[str, Any]
     verdicts: "Verdicts"
 
     def verdict(self, rule: PlanRule) -> Verdict:
@@ -127,10 +128,10 @@ def _exceptions(plan: Plan, rule: PlanRule, outcomes: Outcomes, value: Truth) ->
     return [plan.rules[o] for o in rule.overridden_by if outcomes.effective[o] is value]
 
 
-class Verdicts(dict):
+class Verdicts(dict[int, Verdict]):
     """The verdicts of one evaluation, by rule index, each worked out once (never shared across evaluations)."""
 
-    def __init__(self, plan: Plan, view: dict):
+    def __init__(self, plan: Plan, view: View):
         super().__init__()
         self.plan, self.view = plan, view
 
@@ -139,7 +140,7 @@ class Verdicts(dict):
         return verdict
 
 
-def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: dict) -> tuple[str, ...]:
+def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: View) -> tuple[str, ...]:
     """The facts whose absence leaves an undetermined rule undetermined (its own, or its pending exception's):
     `node.missing`, the verdict's missing facts without building the verdict."""
     if outcomes.raw[rule.index] is True:
@@ -184,8 +185,8 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
     id_warning = identifier_warning(event.subject.type, event.subject.id, lang)
     if id_warning:
         ctx.warn(id_warning)
-    collectors = [cls(ctx) for cls in COLLECTORS]
-    by_kind = {kind: col for col in collectors for kind in col.kinds}
+    collectors: list[Collector] = [cls(ctx) for cls in COLLECTORS]
+    by_kind: dict[type[c.Conclusion], Collector] = {kind: col for col in collectors for kind in col.kinds}
 
     effective, raw = outcomes.effective, outcomes.raw
     rules = plan.rules
@@ -221,7 +222,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
             tracer.rule_considered(rule, entry)
 
     pack, version = plan.pack, choice.version
-    determination = {
+    determination: dict[str, Any] = {
         "event_id": event.id, "jurisdiction": pack.id, "as_of": as_of,
         "pack": {"id": pack.id, "version": version.id, "status": version.status,
                  "effective_from": version.effective_from, "selected_because": choice.because,

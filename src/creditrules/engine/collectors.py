@@ -11,9 +11,10 @@ Every collector answers four questions, in this order:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Protocol, TypeVar
 
 from .. import model as m
+from ..event import CreditEvent
 from ..messages import msg
 from ..plan import conclusions as c
 from ..plan.facts import missing_name
@@ -26,7 +27,7 @@ class Context:
     """What one determination accumulates across collectors: citations with their role, warnings (one per text,
     with the provisions that gave it), missing facts, and the dates already concluded (publication.*)."""
 
-    def __init__(self, plan: Plan, event: Any, lang: str):
+    def __init__(self, plan: Plan, event: CreditEvent, lang: str):
         self.plan = plan
         self.event = event
         self.lang = lang
@@ -87,10 +88,30 @@ def labels(refs: Iterable[Any]) -> str:
     return "; ".join(r.label for r in refs)
 
 
-def _extend(target: list, items: Iterable) -> None:
+_T = TypeVar("_T")
+
+
+def _extend(target: list[_T], items: Iterable[_T]) -> None:
     for x in items:
         if x not in target:
             target.append(x)
+
+
+class Collector(Protocol):
+    """A collector as assemble.py drives it: each conclusion goes to the collector whose `kinds` hold its type, so
+    a collector only ever receives its own kinds. Its methods name those kinds; `con` is `Any` here because it is
+    that dispatch by type, which no signature can state, that narrows a `Conclusion` to them."""
+
+    @property
+    def kinds(self) -> tuple[type[c.Conclusion], ...]: ...
+
+    def applied(self, rule: PlanRule, con: Any) -> None: ...
+
+    def pending(self, rule: PlanRule, con: Any) -> None: ...
+
+    def would_change(self, rule: PlanRule, con: Any) -> bool: ...
+
+    def emit(self, out: dict[str, Any]) -> None: ...
 
 
 _LEVEL_RANK = {"general": 1, "severe": 2}
@@ -118,7 +139,7 @@ class Dishonesty:
     def would_change(self, rule: PlanRule, con: c.DishonestyLevel) -> bool:
         return not any(_LEVEL_RANK[x] >= _LEVEL_RANK[con.level] for x in self.levels)
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         top = max(self.levels, key=_LEVEL_RANK.__getitem__, default=None)
         if top is None:
             level = "undetermined" if self.pending_levels else "none"
@@ -128,6 +149,9 @@ class Dishonesty:
             level = top
         out["dishonesty"] = {"level": level, "at_least": top if level == "undetermined" else None,
                              "citations": self.citations, "rules": self.rules}
+
+
+_Severe = c.SevereCriterion | c.SevereListing | c.ProcedureStep
 
 
 class SevereList:
@@ -142,7 +166,7 @@ class SevereList:
         self.procedure: list[Any] = []
         self.eligible = self.unknown = self.deferred = False
 
-    def applied(self, rule: PlanRule, con: Any) -> None:
+    def applied(self, rule: PlanRule, con: _Severe) -> None:
         if isinstance(con, c.ProcedureStep):
             self.procedure.append({"id": con.id, "title_zh": con.title_zh, "citations": list(con.refs),
                                    "rules": [rule.id]})
@@ -158,21 +182,24 @@ class SevereList:
         _extend(self.citations, con.refs)
         _extend(self.rules, [rule.id])
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: _Severe) -> None:
         if isinstance(con, c.SevereListing) and not con.deferred:
             self.unknown = True
 
-    def would_change(self, rule: PlanRule, con: Any) -> bool:
+    def would_change(self, rule: PlanRule, con: _Severe) -> bool:
         if isinstance(con, c.SevereCriterion):
             return False                       # matters only through the rules that read it
         if isinstance(con, c.SevereListing):
             return not self.eligible
         return con.id not in {p["id"] for p in self.procedure}
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         eligible = True if self.eligible else (None if self.unknown or self.deferred else False)
         out["severe_list"] = {"eligible": eligible, "criteria": self.criteria, "procedure": self.procedure,
                               "citations": self.citations, "rules": self.rules}
+
+
+_Measure = c.Sanction | c.Incentive
 
 
 class Measures:
@@ -181,10 +208,10 @@ class Measures:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.sanctions: dict[str, dict] = {}
-        self.incentives: dict[str, dict] = {}
+        self.sanctions: dict[str, dict[str, Any]] = {}
+        self.incentives: dict[str, dict[str, Any]] = {}
 
-    def applied(self, rule: PlanRule, con: Any) -> None:
+    def applied(self, rule: PlanRule, con: _Measure) -> None:
         if isinstance(con, c.Sanction):
             item = self.sanctions.get(con.id)
             if item is None:
@@ -202,13 +229,13 @@ class Measures:
             elif rule.id not in item["rules"]:
                 item["rules"].append(rule.id)
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: _Measure) -> None:
         return None
 
-    def would_change(self, rule: PlanRule, con: Any) -> bool:
+    def would_change(self, rule: PlanRule, con: _Measure) -> bool:
         return con.id not in (self.sanctions if isinstance(con, c.Sanction) else self.incentives)
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         out["sanctions"] = list(self.sanctions.values())
         out["incentives"] = list(self.incentives.values())
 
@@ -232,13 +259,13 @@ class Publication:
         _extend(self.citations, con.refs)
         _extend(self.rules, [rule.id])
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: c.PublicationTerms) -> None:
         return None
 
     def would_change(self, rule: PlanRule, con: c.PublicationTerms) -> bool:
         return any(self.terms.get(key) != value for key, value in con.terms)
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         ctx, f = self.ctx, self.terms
         start = ctx.first_date(f["start"]) if f.get("start") else None
         ends: dict[str, Optional[dt.date]] = {}
@@ -285,13 +312,13 @@ class Repair:
         _extend(self.citations, con.refs)
         _extend(self.rules, [rule.id])
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: c.RepairTerms) -> None:
         return None
 
     def would_change(self, rule: PlanRule, con: c.RepairTerms) -> bool:
         return any(self.terms.get(key) != value for key, value in con.terms)
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         f = self.terms
         earliest = self.ctx.date_expr(f["earliest"]) if f.get("earliest") else None
         out["repair"] = {"eligible": f.get("eligible"), "earliest": earliest.result if earliest else None,
@@ -301,6 +328,9 @@ class Repair:
                          "citations": self.citations, "rules": self.rules}
 
 
+_Dated = c.Deadline | c.Decision
+
+
 class Dated:
     """Deadlines (working days from a start) and other decisions, worked out after publication (they may count
     from its dates); one decision given by several provisions is merged, and a conflict is flagged."""
@@ -308,23 +338,23 @@ class Dated:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.items: list[tuple[PlanRule, Any]] = []
+        self.items: list[tuple[PlanRule, _Dated]] = []
 
-    def applied(self, rule: PlanRule, con: Any) -> None:
+    def applied(self, rule: PlanRule, con: _Dated) -> None:
         self.items.append((rule, con))
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: _Dated) -> None:
         return None
 
-    def would_change(self, rule: PlanRule, con: Any) -> bool:
+    def would_change(self, rule: PlanRule, con: _Dated) -> bool:
         if isinstance(con, c.Deadline):
             return not any(isinstance(x, c.Deadline) and x.id == con.id for _, x in self.items)
         return not any(isinstance(x, c.Decision) and x.id == con.id and x.value == con.value for _, x in self.items)
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         ctx = self.ctx
         deadlines: list[Any] = []
-        decisions: dict[str, dict] = {}
+        decisions: dict[str, dict[str, Any]] = {}
         for rule, con in self.items:
             if isinstance(con, c.Deadline):
                 start = ctx.first_date(con.start_paths)
@@ -351,6 +381,9 @@ class Dated:
         out["decisions"] = list(decisions.values())
 
 
+_Notice = c.Notice | c.Deferral
+
+
 class Notices:
     """What the pack itself says must be said: its warnings, and the deferrals to other rules."""
     kinds = (c.Notice, c.Deferral)
@@ -358,19 +391,19 @@ class Notices:
     def __init__(self, ctx: Context):
         self.ctx = ctx
 
-    def applied(self, rule: PlanRule, con: Any) -> None:
+    def applied(self, rule: PlanRule, con: _Notice) -> None:
         if isinstance(con, c.Notice):
             self.ctx.warn(con.text, labels(con.refs))
         else:
             self.ctx.warn(msg("deferral", self.ctx.lang, labels=labels(con.refs) or rule.id, what=con.what, to=con.to))
 
-    def pending(self, rule: PlanRule, con: Any) -> None:
+    def pending(self, rule: PlanRule, con: _Notice) -> None:
         return None
 
-    def would_change(self, rule: PlanRule, con: Any) -> bool:
+    def would_change(self, rule: PlanRule, con: _Notice) -> bool:
         return True                 # whether a warning or a deferral applies is itself news
 
-    def emit(self, out: dict) -> None:
+    def emit(self, out: dict[str, Any]) -> None:
         return None
 
 

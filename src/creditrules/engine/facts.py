@@ -2,14 +2,14 @@
 they are named). Built once per event; the outcomes of rules are added to it stratum by stratum."""
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from ..event import CreditEvent
-from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, date_key, fact_key, offset_key, present_key
+from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, View, date_key, fact_key, offset_key, present_key
 from ..plan.plan import Plan
 from .dates import age_on, computed, date_at
 
-_FIELD_PRESENT = (
+_FIELD_PRESENT: tuple[tuple[str, Callable[[CreditEvent], bool]], ...] = (
     ("basis", lambda e: e.basis is not None),
     ("basis.number", lambda e: e.basis is not None and e.basis.number is not None),
     ("basis.decided_on", lambda e: e.basis is not None and e.basis.decided_on is not None),
@@ -24,8 +24,8 @@ _FIELD_PRESENT = (
 _PRESENT_KEYS = tuple((present_key(path), test) for path, test in _FIELD_PRESENT)
 
 
-def fact_view(event: CreditEvent, plan: Plan) -> dict[str, Any]:
-    view: dict[str, Any] = {KIND: event.kind, SUBJECT: event.subject.type}
+def fact_view(event: CreditEvent, plan: Plan) -> View:
+    view: View = {KIND: event.kind, SUBJECT: event.subject.type}
     if event.conduct is not None:
         view[CONDUCT] = frozenset(event.conduct)
     if event.basis is not None:

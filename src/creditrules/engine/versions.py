@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 from .. import model as m
 from ..event import CreditEvent
@@ -34,12 +35,13 @@ def select_version(pack: m.Pack, event: CreditEvent, as_of: dt.date, lang: str =
     warnings: list[str] = []
     in_force_held = [v for v in held if _in_force(v, day)]
     if in_force_held:
-        chosen = max(in_force_held, key=lambda v: v.effective_from)
+        chosen = max(in_force_held, key=lambda v: cast(dt.date, v.effective_from))  # in force: it has a start
         because = msg("because_in_force", lang, version=chosen.id, status=chosen.status, day=day, which=which,
                       start=chosen.effective_from)
     else:
         not_held = [v for v in pack.versions if not v.text_held and _in_force(v, day)]
-        later = sorted((v for v in held if v.effective_from and v.effective_from > day), key=lambda v: v.effective_from)
+        later = sorted((v for v in held if v.effective_from and v.effective_from > day),
+                       key=lambda v: cast(dt.date, v.effective_from))
         drafts = [v for v in held if v.effective_from is None]
         if later and not not_held:
             chosen = later[0]

@@ -103,8 +103,9 @@ class _Compiler:
 
     def conclusion(self, rule: m.Rule, con: m.Conclusion, provisions: dict[Cite, Provision]) -> c.Conclusion:
         own = tuple(con.cites) or tuple(rule.cites)
-        base = dict(cites=own, refs=tuple(provisions[x].ref for x in own),
-                    recorded=tuple(provisions[x] for x in dict.fromkeys([*con.cites, *rule.cites])), pos=con.pos)
+        base: dict[str, Any] = dict(cites=own, refs=tuple(provisions[x].ref for x in own),
+                                    recorded=tuple(provisions[x] for x in dict.fromkeys([*con.cites, *rule.cites])),
+                                    pos=con.pos)
         f = con.fields
         k = con.kind
         if k == "dishonesty":

@@ -7,17 +7,20 @@ citations it adds to the determination's top-level `citations` (`provisions`, wi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from .. import model as m
 from ..lawtext import Cite
+
+if TYPE_CHECKING:
+    from .plan import Provision
 
 
 @dataclass(frozen=True, kw_only=True)
 class Conclusion:
     cites: tuple[Cite, ...] = ()           # the provisions this conclusion rests on (its own, else its rule's)
     refs: tuple[Any, ...] = ()             # ... as citation references (CitationRef)
-    recorded: tuple[Any, ...] = ()         # the Provisions it adds to the top-level `citations` (its own, its rule's)
+    recorded: tuple[Provision, ...] = ()    # the Provisions it adds to the top-level `citations` (its own, its rule's)
     pos: Any = field(default=None, compare=False)
 
 

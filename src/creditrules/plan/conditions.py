@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Optional, Union
 
 from .. import model as m
-from .facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, missing_name
+from .facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, View, missing_name
 
 Truth = Optional[bool]
 
@@ -59,7 +59,7 @@ class Verdict(NamedTuple):
     children: tuple["Verdict", ...] = ()
 
 
-def _leaf(node: "Node", view: dict, seen: Any, missing: str | None = None) -> Verdict:
+def _leaf(node: "Node", view: View, seen: Any, missing: str | None = None) -> Verdict:
     truth = node.truth(view)
     return Verdict(node, truth, seen, (missing,) if truth is None and missing else ())
 
@@ -68,7 +68,7 @@ def _merged_missing(children: tuple[Verdict, ...]) -> tuple[str, ...]:
     return tuple(sorted({name for c in children if c.truth is None for name in c.missing}))
 
 
-def _children_missing(children: tuple["Node", ...], view: dict) -> tuple[str, ...]:
+def _children_missing(children: tuple["Node", ...], view: View) -> tuple[str, ...]:
     names: set[str] = set()
     for child in children:
         if child.truth(view) is None:
@@ -80,8 +80,14 @@ class _Leaf:
     """A leaf's `missing` (the verdict's missing facts without building the verdict): its `needs` when unknown."""
     __slots__ = ()
 
-    def missing(self, view: dict) -> tuple[str, ...]:
-        return self.needs if self.truth(view) is None else ()    # type: ignore[attr-defined]
+    if TYPE_CHECKING:           # what every leaf defines (`needs`: a class attribute or a property)
+        @property
+        def needs(self) -> tuple[str, ...]: raise NotImplementedError
+
+        def truth(self, view: View) -> Truth: raise NotImplementedError
+
+    def missing(self, view: View) -> tuple[str, ...]:
+        return self.needs if self.truth(view) is None else ()
 
 
 # --- composite nodes -------------------------------------------------------------------------------------------
@@ -90,13 +96,13 @@ class _Leaf:
 class All:
     children: tuple["Node", ...]
 
-    def missing(self, view: dict) -> tuple[str, ...]:
+    def missing(self, view: View) -> tuple[str, ...]:
         return _children_missing(self.children, view)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return kleene_and(c.truth(view) for c in self.children)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         children = tuple(c.verdict(view) for c in self.children)
         return Verdict(self, kleene_and(c.truth for c in children), None, _merged_missing(children), children)
 
@@ -105,13 +111,13 @@ class All:
 class AnyOf:
     children: tuple["Node", ...]
 
-    def missing(self, view: dict) -> tuple[str, ...]:
+    def missing(self, view: View) -> tuple[str, ...]:
         return _children_missing(self.children, view)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return kleene_or(c.truth(view) for c in self.children)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         children = tuple(c.verdict(view) for c in self.children)
         return Verdict(self, kleene_or(c.truth for c in children), None, _merged_missing(children), children)
 
@@ -120,13 +126,13 @@ class AnyOf:
 class Not:
     child: "Node"
 
-    def missing(self, view: dict) -> tuple[str, ...]:
+    def missing(self, view: View) -> tuple[str, ...]:
         return self.child.missing(view)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return kleene_not(self.child.truth(view))
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         child = self.child.verdict(view)
         return Verdict(self, kleene_not(child.truth), None, child.missing, (child,))
 
@@ -135,10 +141,10 @@ class Not:
 
 @dataclass(frozen=True, slots=True)
 class Always(_Leaf):
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return True
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, None)
 
 
@@ -149,10 +155,10 @@ class KindIn(_Leaf):
     values: frozenset[str]
     shown: tuple[str, ...]
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return view[KIND] in self.values
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view[KIND])
 
 
@@ -163,10 +169,10 @@ class SubjectIn(_Leaf):
     values: frozenset[str]
     shown: tuple[str, ...]
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return view[SUBJECT] in self.values
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view[SUBJECT])
 
 
@@ -177,11 +183,11 @@ class ConductAny(_Leaf):
     values: frozenset[str]
     shown: tuple[str, ...]
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         given = view.get(CONDUCT)
         return None if given is None else not self.values.isdisjoint(given)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         given = view.get(CONDUCT)
         hits = tuple(t for t in self.shown if given is not None and t in given)
         return _leaf(self, view, hits, "conduct")
@@ -194,11 +200,11 @@ class BasisIn(_Leaf):
     values: frozenset[str]
     shown: tuple[str, ...]
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         given = view.get(BASIS)
         return None if given is None else given in self.values
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view.get(BASIS), "basis")
 
 
@@ -213,10 +219,10 @@ class FactIs(_Leaf):
     def needs(self) -> tuple[str, ...]:
         return (self.name,)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return view.get(self.key)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view.get(self.key), self.name)
 
 
@@ -233,11 +239,11 @@ class FactCompare(_Leaf):
     def needs(self) -> tuple[str, ...]:
         return (self.name,)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         given = view.get(self.key)
         return None if given is None else OPS[self.op](given, self.value)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view.get(self.key), self.name)
 
 
@@ -254,11 +260,11 @@ class FactIn(_Leaf):
     def needs(self) -> tuple[str, ...]:
         return (self.name,)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         given = view.get(self.key)
         return None if given is None else given in self.values
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view.get(self.key), self.name)
 
 
@@ -275,11 +281,11 @@ class FactIncludesAny(_Leaf):
     def needs(self) -> tuple[str, ...]:
         return (self.name,)
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         given = view.get(self.key)
         return None if given is None else not self.members.isdisjoint(given)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         given = view.get(self.key)
         hits = tuple(x for x in self.shown if given is not None and x in given)
         return _leaf(self, view, hits, self.name)
@@ -292,10 +298,10 @@ class Present(_Leaf):
     path: str
     key: str
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         return self.key in view
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, None)
 
 
@@ -308,10 +314,11 @@ class RuleHolds(_Leaf):
     rule: str
     key: str
 
-    def truth(self, view: dict) -> Truth:
-        return view.get(self.key, False)
+    def truth(self, view: View) -> Truth:
+        outcome: Truth = view.get(self.key, False)      # an annotation, not a cast: no call on this path
+        return outcome
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, None)          # its missing facts are the other rule's, reported there
 
 
@@ -322,11 +329,11 @@ class AgeCompare(_Leaf):
     op: str
     value: int
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         age = view.get(AGE)
         return None if age is None else OPS[self.op](age, self.value)
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         return _leaf(self, view, view.get(AGE), "subject.birth_date")
 
 
@@ -341,31 +348,31 @@ class DateCompare(_Leaf):
     offset_key: Optional[str]       # else the view key of the computed date
     offset: Union[m.DateExpr, m.YearDate, None]
 
-    def _right(self, view: dict) -> Optional[dt.date]:
+    def _right(self, view: View) -> Optional[dt.date]:
         if self.offset_key is None:
             return self.literal
         comp = view.get(self.offset_key)
         return None if comp is None else comp.result
 
-    def truth(self, view: dict) -> Truth:
+    def truth(self, view: View) -> Truth:
         left = view.get(self.left_key)
         if left is None:
             return None
         right = self._right(view)
         return None if right is None else OPS[self.op](left, right)
 
-    def _missing(self, view: dict) -> Optional[str]:
+    def _missing(self, view: View) -> Optional[str]:
         if view.get(self.left_key) is None:
             return missing_name(self.left)
         if self.offset_key and view.get(self.offset_key) is None:
             return missing_name(_first_path(self.offset))
         return None
 
-    def missing(self, view: dict) -> tuple[str, ...]:
+    def missing(self, view: View) -> tuple[str, ...]:
         name = self._missing(view) if self.truth(view) is None else None
         return (name,) if name else ()
 
-    def verdict(self, view: dict) -> Verdict:
+    def verdict(self, view: View) -> Verdict:
         comp = view.get(self.offset_key) if self.offset_key else None
         return _leaf(self, view, (view.get(self.left_key), self._right(view), comp), self._missing(view))
 

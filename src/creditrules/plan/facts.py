@@ -16,6 +16,10 @@ schema. A key is a short string, so a view is cheap to build and to read.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+# The fact view itself: key (made here) -> value. A plain dict, for speed; the values are as listed above.
+View = dict[str, Any]
 
 KIND = "kind"
 SUBJECT = "subject"

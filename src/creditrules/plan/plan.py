@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, TypeVar
 
 from .. import model as m
 from ..lawtext import Cite
@@ -35,7 +35,7 @@ class Provision:
     text: str
     draft: bool                    # from a document whose status is draft
     document_title: str
-    cited: Mapping[str, dict]      # role -> the top-level citation entry {ref..., title, text, role}, made once
+    cited: Mapping[str, dict[str, Any]]  # role -> the top-level citation entry {ref..., title, text, role}, made once
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,17 @@ class Plan:
         """Per stratum, the rules an event of `kind` under `version` needs decided (the rest are false)."""
         return self.candidates[version, kind]
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The plan as plain data (`creditrules plan J`)."""
         from .render import plan_summary
         return plan_summary(self)
 
 
-def frozen_map(d: dict) -> Mapping:
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def frozen_map(d: dict[_K, _V]) -> Mapping[_K, _V]:
     return MappingProxyType(dict(d))
 
 

@@ -33,12 +33,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def conclusion_data(con: c.Conclusion, plan: Plan) -> dict:
+def conclusion_data(con: c.Conclusion, plan: Plan) -> dict[str, Any]:
     args = {f.name: _plain(getattr(con, f.name)) for f in fields(con) if f.name not in ("cites", "refs", "recorded", "pos")}
     return {type(con).__name__: args, "cite": [plan.provisions[x].compact for x in con.cites]}
 
 
-def plan_summary(plan: Plan) -> dict:
+def plan_summary(plan: Plan) -> dict[str, Any]:
     return {
         "pack": plan.pack.id, "digest": plan.digest, "source": plan.source,
         "versions": [v.id for v in plan.pack.versions],

@@ -1,0 +1,209 @@
+"""The columnar backend: the evaluation plan compiled to polars expressions, a whole batch evaluated at once
+(creditrules/columnar/; docs/engine.md "Columnar backend"). The optional extra `creditrules[columnar]`.
+
+    from creditrules.backends.columnar import evaluate_table, evaluate_batch
+    table = evaluate_table("henan", events, "2024-06-01")              # polars.DataFrame, one row per record
+    table.write_parquet("determinations.parquet")
+    table, items = evaluate_batch(plan, events, as_of, full=True)     # + the contract JSON (api.BatchItem each)
+
+The flat table has one row per input record, in input order (`FLAT_COLUMNS`): a bad record is a row with its
+`error_code` and `error_message` (the first diagnostic, as in the JSONL error record), every good record its
+determination's fields. `prepare(plan)` is the backend-registry form (decide one stratum over one fact view); it
+gives the same truths, a row at a time, for `evaluate(..., evaluator="columnar")` and the YAML test cases.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import weakref
+from typing import Any, Iterable, Optional, Union
+
+import polars as pl
+
+from ..columnar import conditions as cx
+from ..columnar.assemble import FLAT_COLUMNS
+from ..columnar.evaluator import T_LIST, Compiled
+from ..columnar.full import determination
+from ..columnar.table import DTYPES, Rows
+from ..plan.conditions import Truth
+from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT
+from ..plan.plan import Plan
+
+__all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "flat_row", "prepare", "compiled"]
+
+_DEADLINES = pl.List(pl.Date)
+FLAT_SCHEMA: dict[str, Any] = {
+    "index": pl.Int64, "event_id": pl.String, "error_code": pl.String, "error_message": pl.String,
+    "pack_version": pl.String, "level": pl.String, "at_least": pl.String, "eligible": pl.Boolean,
+    "criteria": T_LIST, "sanction_ids": T_LIST, "incentive_ids": T_LIST, "decision_ids": T_LIST,
+    "publication_disclosure": pl.String, "publication_start": pl.Date, "publication_min_end": pl.Date,
+    "publication_max_end": pl.Date, "publication_extended": pl.Boolean, "publication_after_end": pl.String,
+    "repair_eligible": pl.Boolean, "repair_earliest": pl.Date, "repair_not_repairable_reason": pl.String,
+    "repair_processing_working_days": pl.Int64, "deadline_ids": T_LIST, "deadline_from": _DEADLINES,
+    "deadline_due": _DEADLINES, "missing_facts": T_LIST, "warnings": T_LIST, "warning_codes": T_LIST,
+    "pack_digest": pl.String,
+}
+assert tuple(FLAT_SCHEMA) == FLAT_COLUMNS
+
+_CACHE: dict[int, tuple[Any, dict[str, Compiled]]] = {}
+
+
+def compiled(plan: Plan, lang: str = "en") -> Compiled:
+    """The plan compiled for the columnar evaluator (once per plan object and language)."""
+    key = id(plan)
+    found = _CACHE.get(key)
+    if found is None or found[0]() is not plan:
+        found = _CACHE[key] = (weakref.ref(plan, lambda _, k=key: _CACHE.pop(k, None)), {})
+    by_lang = found[1]
+    if lang not in by_lang:
+        by_lang[lang] = Compiled(plan, lang)
+    return by_lang[lang]
+
+
+def _plan(plan: Union[Plan, str, os.PathLike]) -> Plan:
+    if isinstance(plan, Plan):
+        return plan
+    from ..api import plan_for
+    return plan_for(plan)
+
+
+def _day(as_of) -> dt.date:
+    from ..api import _as_of
+    return _as_of(as_of)
+
+
+def _flat(comp: Compiled, df: pl.DataFrame) -> pl.DataFrame:
+    return df.select(
+        "index", "event_id", pl.lit(None, dtype=pl.String).alias("error_code"),
+        pl.lit(None, dtype=pl.String).alias("error_message"), pl.col("version").alias("pack_version"), "level",
+        "at_least", "eligible", "criteria", "sanction_ids", "incentive_ids", "decision_ids", "publication_disclosure",
+        pl.col("_pub_start").alias("publication_start"), "publication_min_end",
+        pl.col("_pub_max_end").alias("publication_max_end"), "publication_extended", "publication_after_end",
+        "repair_eligible", "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days",
+        "deadline_ids", "deadline_from", "deadline_due", "missing_facts", "warnings", "warning_codes",
+        pl.lit(comp.plan.digest, dtype=pl.String).alias("pack_digest")).cast(FLAT_SCHEMA)
+
+
+def _error_rows(rows: Rows, digest: str) -> pl.DataFrame:
+    from ..api import BatchItem
+    records = [BatchItem(i, error=exc, line=line).error_record() for i, line, exc in rows.errors]
+    data = {name: [None] * len(records) for name in FLAT_COLUMNS}
+    data["index"] = [i for i, _, _ in rows.errors]
+    data["error_code"] = [r["error"]["code"] for r in records]
+    data["error_message"] = [r["error"]["message"] for r in records]
+    data["pack_digest"] = [digest] * len(records)
+    return pl.DataFrame(data, schema=FLAT_SCHEMA)
+
+
+def _evaluate(plan: Plan, events: Iterable[Any], as_of: dt.date, lang: str, where: str, keep_events: bool):
+    comp = compiled(plan, lang)
+    rows = Rows(comp.spec, lang, keep_events=keep_events)
+    for i, raw in enumerate(events):
+        rows.add(i, raw, where)
+    frame = comp.run(rows, as_of)
+    table = _flat(comp, frame)
+    if rows.errors:
+        table = pl.concat([table, _error_rows(rows, plan.digest)]).sort("index")
+    return comp, rows, frame, table
+
+
+def evaluate_table(plan: Union[Plan, str, os.PathLike], events: Iterable[Any], as_of=None, *, lang: str = "en",
+                   where: str = "<batch>") -> pl.DataFrame:
+    """The flat determination table of a batch: one row per record, in input order (FLAT_SCHEMA)."""
+    plan = _plan(plan)
+    return _evaluate(plan, events, _day(as_of), lang, where, False)[3]
+
+
+def evaluate_batch(plan: Union[Plan, str, os.PathLike], events: Iterable[Any], as_of=None, *, full: bool = False,
+                   lang: str = "en", trace: str = "none", where: str = "<batch>"):
+    """(the flat table, None), or with `full=True` (the flat table, one `api.BatchItem` per record in input order:
+    its determination as plain data, identical to `evaluate_many`'s at the same trace level, or its error)."""
+    from ..api import BatchItem
+    from ..engine.assemble import trace_level
+    plan = _plan(plan)
+    day = _day(as_of)
+    level = trace_level(trace)
+    comp, rows, frame, table = _evaluate(plan, events, day, lang, where, full)
+    if not full:
+        return table, None
+    n_rules = len(plan.rules)
+    raws = frame.select([f"raw:{i}" for i in range(n_rules)]).rows()
+    effs = frame.select([f"rule:{i}" for i in range(n_rules)]).rows()
+    items: list[Optional[BatchItem]] = [None] * (len(rows) + len(rows.errors))
+    for i, line, exc in rows.errors:
+        items[i] = BatchItem(i, error=exc, line=line)
+    for k, (i, event) in enumerate(zip(rows.index, rows.events)):
+        items[i] = BatchItem(i, determination(plan, event, day, raws[k], effs[k], lang=lang, trace=level))
+    return table, items
+
+
+def flat_row(det: dict) -> dict:
+    """A determination (plain data, dates as dates or ISO text) projected onto the flat table's columns (the
+    columns the columnar evaluator fills; `index` and the error columns are the caller's)."""
+    def day(value):
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    pub, rep = det["publication"], det["repair"]
+    return {
+        "event_id": det["event_id"], "pack_version": det["pack"]["version"], "level": det["dishonesty"]["level"],
+        "at_least": det["dishonesty"]["at_least"], "eligible": det["severe_list"]["eligible"],
+        "criteria": list(det["severe_list"]["criteria"]), "sanction_ids": [s["id"] for s in det["sanctions"]],
+        "incentive_ids": [s["id"] for s in det["incentives"]], "decision_ids": [x["id"] for x in det["decisions"]],
+        "publication_disclosure": pub["disclosure"], "publication_start": day(pub["start"]),
+        "publication_min_end": day(pub["min_end"]), "publication_max_end": day(pub["max_end"]),
+        "publication_extended": pub["extended_until_removal"], "publication_after_end": pub["after_end"],
+        "repair_eligible": rep["eligible"], "repair_earliest": day(rep["earliest"]),
+        "repair_not_repairable_reason": rep["not_repairable_reason"],
+        "repair_processing_working_days": rep["processing_working_days"],
+        "deadline_ids": [x["id"] for x in det["deadlines"]], "deadline_from": [day(x["from"]) for x in det["deadlines"]],
+        "deadline_due": [day(x["due"]) for x in det["deadlines"]], "missing_facts": list(det["missing_facts"]),
+        "warnings": list(det["warnings"]), "pack_digest": det["pack"]["digest"],
+    }
+
+
+# --- the backend-registry form: one stratum over one fact view --------------------------------------------------
+
+class ColumnarBackend:
+    """`decide(stratum, rules, view)` with the columnar expressions, on a one-row frame made from the view."""
+    name = "columnar"
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.truth = {r.index: cx.truth(r.condition) for r in plan.rules}
+        self.reads = {r.index: cx.reads(r.condition) for r in plan.rules}
+        self.fact_types = {slot.key: DTYPES[slot.type] for slot in plan.schema.facts.values()}
+
+    def _dtype(self, key: str):
+        if key in (KIND, SUBJECT, BASIS):
+            return pl.String
+        if key == CONDUCT:
+            return T_LIST
+        if key == AGE:
+            return pl.Int64
+        if key.startswith("fact:"):
+            return self.fact_types[key]
+        if key.startswith(("date:", "offset:")):
+            return pl.Date
+        return pl.Boolean                      # present:, offset?:, rule:
+
+    def _value(self, key: str, view: dict):
+        if key.startswith("present:") or key.startswith("offset?:"):
+            return (key.replace("offset?:", "offset:", 1) if key.startswith("offset?:") else key) in view
+        if key.startswith("rule:"):
+            return view.get(key, False)
+        value = view.get(key)
+        if key.startswith("offset:"):
+            return None if value is None else value.result
+        if isinstance(value, frozenset):
+            return sorted(value)
+        return value
+
+    def decide(self, stratum: int, rules: tuple[int, ...], view: dict) -> dict[int, Truth]:
+        keys = sorted(set().union(*(self.reads[i] for i in rules)))
+        frame = pl.DataFrame({k: pl.Series(k, [self._value(k, view)], dtype=self._dtype(k)) for k in keys}
+                             if keys else {"_": [0]})
+        out = frame.select([self.truth[i].alias(str(i)) for i in rules]).row(0)
+        return {i: truth for i, truth in zip(rules, out)}
+
+
+def prepare(plan: Plan) -> ColumnarBackend:
+    return ColumnarBackend(plan)

@@ -1,0 +1,112 @@
+"""The batch side of the command line: `creditrules evaluate FILE.jsonl|.csv|.parquet|-` (its batch branch) and
+`creditrules batch IN OUT` (a partitioned dataset, on this machine's cores or a Dask cluster). cli.py calls
+`evaluate_batch` and `register(app)`; the work is in pipeline.py, dataset.py and dask.py."""
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable, Optional
+
+import typer
+
+from ..errors import CreditRulesError, Diagnostic, Position, UsageError
+
+
+def _check_workers(workers: Optional[int]) -> None:
+    if workers is not None and workers < 1:
+        raise UsageError([Diagnostic("bad-option", f"--workers must be 1 or more, got {workers}", Position(),
+                                     "leave it out to use every core")])
+
+
+def evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], *, text: Optional[Callable[[Any], str]],
+                   evaluator: str, lang: str, trace: str, workers: Optional[int] = None, output: Optional[str] = None,
+                   output_format: Optional[str] = None, input_format: Optional[str] = None,
+                   quiet: bool = False) -> int:
+    """`creditrules evaluate` on a batch: the exit code (0; 1 a bad record; 3 a bug stopped a record)."""
+    from .pipeline import evaluate_file
+    _check_workers(workers)
+    if text is not None and output_format == "parquet":
+        raise UsageError([Diagnostic("bad-option", "--format text writes text; it cannot be Parquet", Position(),
+                                     "leave out --format text, or --output-format parquet")])
+    summary = evaluate_file(event_file, jurisdiction, as_of, output=output, input_format=input_format,
+                            output_format=output_format, workers=workers, evaluator=evaluator, lang=lang, trace=trace,
+                            quiet=quiet, text=text)
+    return summary.exit_code
+
+
+def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
+    """As cli._guard: bad input exit 1, a wrong call exit 2, the diagnostics on stderr; never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        from ..cli import report
+        try:
+            code = fn(*args, **kwargs)
+        except UsageError as exc:
+            report(exc.diagnostics)
+            raise typer.Exit(2) from None
+        except CreditRulesError as exc:
+            report(exc.diagnostics)
+            raise typer.Exit(1) from None
+        raise typer.Exit(code)
+    return wrapper
+
+
+def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .jsonl/.csv/.parquet files (quote "
+                                                 "the glob); URLs through fsspec"),
+          output: str = typer.Argument(..., help="a folder (made if missing, refused if not empty) for "
+                                                  "part-NNNNN.parquet, one per input file"),
+          jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a "
+                                                                             "pack folder"),
+          as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, fixed at the start)"),
+          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler address "
+                                                  "(tcp://host:8786); without it, worker processes on this machine"),
+          workers: Optional[int] = typer.Option(None, "--workers", help="processes on this machine (default: every "
+                                                "core); not used with --scheduler"),
+          input_format: Optional[str] = typer.Option(None, "--input-format", help="jsonl | csv | parquet (default: "
+                                                     "from each file's suffix)"),
+          evaluator: str = typer.Option("reference", "--evaluator", help="reference | durable"),
+          lang: str = typer.Option("en", "--lang", help="en | zh: the engine's own words"),
+          trace: str = typer.Option("fired", "--trace", help="full | fired | none"),
+          overwrite: bool = typer.Option(False, "--overwrite", help="replace the part-*.parquet files of an earlier "
+                                                                    "run in OUT"),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary line")) -> None:
+    """Evaluate a partitioned dataset into partitioned Parquet (the flat determination table), on every core of
+    this machine or on a Dask cluster (--scheduler). Exit 1 if any record was bad (each is an error row)."""
+    _guarded(_batch)(input, output, jurisdiction, as_of, scheduler, workers, input_format, evaluator, lang, trace,
+                     overwrite, quiet)
+
+
+def _batch(input: str, output: str, jurisdiction: str, as_of: Optional[str], scheduler: Optional[str],
+           workers: Optional[int], input_format: Optional[str], evaluator: str, lang: str, trace: str,
+           overwrite: bool, quiet: bool) -> int:
+    import time
+
+    from .progress import Reporter
+    _check_workers(workers)
+    if input_format is not None and input_format not in ("jsonl", "csv", "parquet"):
+        raise UsageError([Diagnostic("bad-option", f"unknown input format `{input_format}`", Position(),
+                                     "allowed: jsonl, csv, parquet")])
+    started = time.perf_counter()
+    with Reporter(quiet=quiet) as report:
+        if scheduler:
+            from .dask import evaluate_dataset
+            summary = evaluate_dataset(input, output, jurisdiction, as_of=as_of, scheduler=scheduler,
+                                       evaluator=evaluator, lang=lang, trace=trace, input_format=input_format,
+                                       overwrite=overwrite, report=report)
+        else:
+            from .dataset import evaluate_partitions, output_paths, partitions
+            from .pipeline import make_job
+            job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet")
+            sources = partitions(input, input_format)
+            summary = evaluate_partitions(job, sources, output_paths(output, len(sources), overwrite),
+                                          workers=workers, input_format=input_format, report=report)
+    summary.seconds = time.perf_counter() - started
+    report.finish(summary)
+    if not quiet:
+        sys.stderr.write(f"creditrules: {len(summary.outputs)} Parquet files in {output}\n")
+    return summary.exit_code
+
+
+def register(app: typer.Typer) -> None:
+    """Add `creditrules batch` to the command line."""
+    app.command("batch")(batch)

@@ -1,0 +1,231 @@
+"""A partitioned dataset (files of JSONL, CSV or Parquet) into partitioned Parquet: one task per input file, each
+writing `part-NNNNN.parquet` (the flat table) in the output folder. `evaluate_partition` is the task, the same on
+this machine's worker processes (`evaluate_partitions`) and on a Dask cluster (`creditrules.batch.dask`).
+
+Paths are local, or URLs (`s3://`, `gs://`, `file://` ...) read and written through fsspec when it is installed
+(with the filesystem's own package, e.g. s3fs, on every worker).
+"""
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from ..errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
+from .formats import SUFFIXES, input_format_of
+from .progress import Summary
+from .workers import CHUNK, Job, Runner
+
+PART = "part-{:05d}.parquet"
+
+
+def _is_url(path: str) -> bool:
+    return "://" in path
+
+
+def _fs(path: str) -> tuple[Any, str]:
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:                     # pragma: no cover - fsspec comes with the dask extra
+        raise UsageError([Diagnostic("missing-extra", f"`{path}` is a URL: reading it needs fsspec", Position(),
+                                     "pip install 'creditrules[dask]' (and s3fs, gcsfs ... for the store)")]) from None
+    return url_to_fs(path)
+
+
+def partitions(source: str, input_format: str | None = None) -> list[str]:
+    """The input files, sorted: a file, a folder (its .jsonl/.ndjson/.csv/.parquet/.pq files, recursively) or a
+    glob pattern. Hidden files (`.x`, `_x`, as Spark and Dask write them) are left out."""
+    def wanted(p: str) -> bool:
+        base = os.path.basename(p.rstrip("/"))
+        return not base.startswith((".", "_")) and (input_format is not None or os.path.splitext(base)[1].lower()
+                                                    in SUFFIXES)
+    if _is_url(source):
+        fs, path = _fs(source)
+        protocol = source.split("://", 1)[0]
+        if any(ch in path for ch in "*?["):
+            found = fs.glob(path)
+        elif fs.isdir(path):
+            found = [p for p in fs.find(path)]
+        else:
+            found = [path] if fs.exists(path) else []
+        files = sorted(f"{protocol}://{p.lstrip('/') if protocol != 'file' else p}" for p in found if wanted(p))
+    elif any(ch in source for ch in "*?["):
+        files = sorted(p for p in glob.glob(source, recursive=True) if os.path.isfile(p) and wanted(p))
+    elif os.path.isdir(source):
+        files = sorted(os.path.join(d, f) for d, _, names in os.walk(source) for f in names
+                       if wanted(os.path.join(d, f)) and not any(part.startswith((".", "_")) for part in
+                                                                 os.path.relpath(d, source).split(os.sep)
+                                                                 if part != "."))
+    else:
+        files = [source] if os.path.isfile(source) else []
+    if not files:
+        raise InputError([Diagnostic("file-missing", f"no input files at `{source}`", Position(source),
+                                     "give a file, a folder or a glob of .jsonl, .csv or .parquet files")])
+    return files
+
+
+@dataclass
+class PartitionResult:
+    partition: int
+    source: str
+    output: str
+    records: int = 0
+    errors: int = 0
+    internal: int = 0
+    messages: list[str] = field(default_factory=list)
+    failure: tuple[str, list[Diagnostic]] | None = None
+
+
+def _open_source(source: str, fmt: str, vocab: Any) -> Any:
+    from .readers import open_input
+    if _is_url(source):
+        fs, path = _fs(source)
+        stream = fs.open(path, "rb")
+        try:
+            reader = open_input(stream, fmt, vocab, name=source)
+        except BaseException:
+            stream.close()
+            raise
+        inner = reader._close
+        reader._close = lambda: (inner(), stream.close())
+        return reader
+    return open_input(source, fmt, vocab, name=source)
+
+
+def _write_table(output: str, results: Iterator[Any]) -> None:
+    from .writers import ROW_GROUP, ParquetOutput
+    if _is_url(output):
+        import pyarrow.parquet as pq
+
+        from .table import schema
+        fs, path = _fs(output)
+        with fs.open(path, "wb") as stream, pq.ParquetWriter(stream, schema(), compression="zstd") as writer:
+            for batch in _grouped(results):
+                writer.write_table(batch, row_group_size=ROW_GROUP)
+        return
+    out = ParquetOutput(output)
+    ok = False
+    try:
+        for batch in results:
+            out.write(batch)
+        ok = True
+    finally:
+        out.close(ok)
+
+
+def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
+    """Record batches gathered into tables of ROW_GROUP rows, as ParquetOutput writes them."""
+    import pyarrow as pa
+
+    from .table import schema
+    from .writers import ROW_GROUP
+    pending, rows = [], 0
+    for batch in batches:
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= ROW_GROUP:
+            yield pa.Table.from_batches(pending, schema=schema())
+            pending, rows = [], 0
+    if pending:
+        yield pa.Table.from_batches(pending, schema=schema())
+
+
+def evaluate_partition(job: Job, partition: int, source: str, output: str, input_format: str | None = None,
+                       chunk_size: int = CHUNK) -> PartitionResult:
+    """One input file into one Parquet file of the flat table, in this process. Never raises a CreditRulesError
+    (it does not survive pickling): a failure is returned in the result and raised again by `raise_failure`."""
+    from ..api import plan_for
+    result = PartitionResult(partition, source, output)
+    try:
+        plan = plan_for(job.target)
+        if plan.digest != job.digest:
+            raise InputError([Diagnostic("pack-changed", f"this worker's pack `{job.target}` has digest "
+                                         f"{plan.digest}; the batch started with {job.digest}",
+                                         Position(job.jurisdiction), "install the same pack on every worker")])
+        fmt = input_format_of(source, input_format)
+        part_job = Job(job.jurisdiction, job.name, job.digest, job.as_of, job.evaluator, job.lang, job.trace,
+                       "parquet", source, "row" if fmt == "parquet" else "line")
+        reader = _open_source(source, fmt, plan.vocab)
+        try:
+            def payloads() -> Iterator[Any]:
+                for chunk in Runner(part_job, reader, 1, chunk_size):
+                    result.records += chunk.records
+                    result.errors += chunk.errors
+                    result.internal += chunk.internal
+                    result.messages += chunk.messages
+                    yield chunk.payload
+            _write_table(output, payloads())
+        finally:
+            reader.close()
+    except CreditRulesError as exc:
+        result.failure = (type(exc).__name__, list(exc.diagnostics))
+    return result
+
+
+def raise_failure(result: PartitionResult) -> None:
+    if result.failure is not None:
+        from .. import errors
+        name, diagnostics = result.failure
+        raise getattr(errors, name, CreditRulesError)(diagnostics)
+
+
+def output_paths(output_dir: str, count: int, overwrite: bool) -> list[str]:
+    """`part-00000.parquet` ... in the output folder, which is made; a folder holding files already is refused
+    unless `overwrite` (then its part-*.parquet files are removed first)."""
+    names = [PART.format(i) for i in range(count)]
+    if _is_url(output_dir):
+        fs, path = _fs(output_dir)
+        fs.makedirs(path, exist_ok=True)
+        existing = [p for p in fs.ls(path, detail=False)]
+        if existing and not overwrite:
+            raise UsageError([Diagnostic("output-exists", f"the output folder `{output_dir}` is not empty",
+                                         Position(output_dir), "give an empty folder, or --overwrite")])
+        for p in existing:
+            if os.path.basename(p).startswith("part-"):
+                fs.rm(p)
+        return [output_dir.rstrip("/") + "/" + n for n in names]
+    os.makedirs(output_dir, exist_ok=True)
+    existing = os.listdir(output_dir)
+    if existing and not overwrite:
+        raise UsageError([Diagnostic("output-exists", f"the output folder `{output_dir}` is not empty",
+                                     Position(output_dir), "give an empty folder, or --overwrite")])
+    for name in existing:
+        if name.startswith("part-") and name.endswith(".parquet"):
+            os.unlink(os.path.join(output_dir, name))
+    return [os.path.join(output_dir, n) for n in names]
+
+
+def _run_partition(args: tuple) -> PartitionResult:
+    return evaluate_partition(*args)
+
+
+def evaluate_partitions(job: Job, sources: list[str], outputs: list[str], *, workers: int | None = None,
+                        input_format: str | None = None, report: Any = None) -> Summary:
+    """Every partition on this machine: one worker process per partition at a time (`workers`, default every
+    core), or in this process with workers=1 or a single partition. Results are reported in partition order."""
+    from .workers import _context, default_workers
+    n = min(workers or default_workers(), len(sources))
+    summary = Summary(workers=n)
+    tasks = [(job, i, s, o, input_format) for i, (s, o) in enumerate(zip(sources, outputs))]
+    if n <= 1:
+        results: Iterator[PartitionResult] = map(_run_partition, tasks)
+        return _collect(results, summary, report)
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
+        return _collect(pool.map(_run_partition, tasks), summary, report)
+
+
+def _collect(results: Any, summary: Summary, report: Any) -> Summary:
+    for result in results:
+        raise_failure(result)
+        summary.records += result.records
+        summary.errors += result.errors
+        summary.internal += result.internal
+        summary.outputs.append(result.output)
+        if report is not None:
+            for line in result.messages:
+                report.message(line)
+            report.advance(result.records, result.errors)
+    summary.determinations = summary.records - summary.errors
+    return summary

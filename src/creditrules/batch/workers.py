@@ -1,0 +1,238 @@
+"""Evaluating a batch chunk by chunk, in this process or on a pool of worker processes, in input order.
+
+A chunk is up to CHUNK records. `evaluate_chunk(job, seq, records)` evaluates one through the library
+(`api.evaluate_records`) and encodes the result at once (JSONL bytes, text, or an Arrow record batch of the flat
+table), so only bytes cross between processes and the output of a chunk is the same wherever it was made: the
+output of N workers is byte for byte the output of one.
+
+The pool (`--workers N`): `concurrent.futures.ProcessPoolExecutor` on the `spawn` context; each worker builds the
+plan once, in its initializer, through the workspace. At most `2 * N` chunks are in flight, results are taken in submission order (a deque of futures):
+memory is bounded by the window, never by the input.
+
+Every chunk checks that each determination carries the digest the batch started with: a pack edited during a run
+stops it (PackError) rather than mixing two packs in one output. A bug that raises on one record (anything but
+CreditRulesError) makes that record an `internal-error` record, the chunk is re-run record by record, and the
+command exits 3: every other record is still evaluated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Callable
+
+from .. import errors as _errors
+from ..api import BatchItem, evaluate_records
+from ..errors import CreditRulesError, Diagnostic, PackError, Position
+from ..records import Record
+
+CHUNK = 256                 # records per chunk
+AUTO_CHUNKS = 4             # --workers unset: an input of at most this many chunks is evaluated in this process
+WINDOW_PER_WORKER = 2       # chunks in flight per worker
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to evaluate chunks: picklable, resolved once in the parent (the pack folder and
+    its digest, as_of as a date: every worker evaluates against the same pack on the same day)."""
+    jurisdiction: str                  # the pack folder the parent resolved
+    name: str                          # the jurisdiction as given (resolved again where the folder is not there)
+    digest: str
+    as_of: dt.date
+    evaluator: str = "reference"
+    lang: str = "en"
+    trace: str = "fired"
+    output: str = "jsonl"              # jsonl | text | parquet
+    where: str = "<batch>"             # the input's name in positions and messages
+    unit: str = "line"                 # line | row (Parquet): how messages name a record's place
+    summary: Callable[[Any], str] | None = field(default=None, compare=False)   # output "text": det -> text
+
+    @property
+    def target(self) -> str:
+        return self.jurisdiction if os.path.isdir(self.jurisdiction) else self.name
+
+
+@dataclass
+class ChunkResult:
+    seq: int
+    payload: Any                       # bytes (jsonl, text) or a pyarrow.RecordBatch (parquet)
+    records: int = 0
+    errors: int = 0
+    internal: int = 0
+    messages: list[str] = field(default_factory=list)     # one stderr line per diagnostic of a bad record
+    failure: tuple[str, list[Diagnostic]] | None = None  # a CreditRulesError that stops the batch (picklable)
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            name, diagnostics = self.failure
+            cls = getattr(_errors, name, CreditRulesError)
+            raise cls(diagnostics)
+
+
+def chunks(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record]]:
+    it = iter(records)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _items(job: Job, records: list[Record]) -> list[BatchItem]:
+    def run(part: list[Record]) -> list[BatchItem]:
+        return list(evaluate_records(part, job.target, job.as_of, evaluator=job.evaluator, lang=job.lang,
+                                     trace=job.trace, where=job.where))
+    try:
+        return run(records)
+    except CreditRulesError:
+        raise                                          # the pack or an option: the whole batch stops
+    except Exception:  # noqa: BLE001 - a bug on some record: find it, report it in place, keep the others
+        items: list[BatchItem] = []
+        for record in records:
+            try:
+                items += run([record])
+            except CreditRulesError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                bug = CreditRulesError([Diagnostic(
+                    "internal-error", f"a bug in creditrules stopped this record ({exc.__class__.__name__}: "
+                    f"{_errors.shorten(str(exc), 200)}); please report it", Position(job.where, record.line, 0))])
+                items.append(BatchItem(record.index, error=bug, line=record.line))
+        return items
+
+
+def _message(job: Job, item: BatchItem, d: Diagnostic) -> str:
+    place = job.where if not item.line else (f"{job.where}:{item.line}" if job.unit == "line"
+                                             else f"{job.where}: row {item.line}")
+    return f"{place}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else "")
+
+
+def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
+    """Evaluate one chunk and encode its output (see the module docstring)."""
+    try:
+        items = _items(job, records)
+    except CreditRulesError as exc:
+        return ChunkResult(seq, None, failure=(type(exc).__name__, list(exc.diagnostics)))
+    result = ChunkResult(seq, None, records=len(items))
+    for item in items:
+        if item.error is not None:
+            result.errors += 1
+            result.internal += any(d.code == "internal-error" for d in item.error.diagnostics)
+            result.messages += [_message(job, item, d) for d in item.error.diagnostics]
+        elif item.data is not None and item.data["pack"]["digest"] != job.digest:
+            return ChunkResult(seq, None, failure=("PackError", [Diagnostic(
+                "pack-changed", f"the pack changed during the batch (digest {job.digest} at the start, "
+                f"{item.data['pack']['digest']} now); run the batch again", Position(job.jurisdiction))]))
+    if job.output == "parquet":
+        from .table import record_batch
+        result.payload = record_batch(items)
+    elif job.output == "text":
+        assert job.summary is not None
+        lines = []
+        for item in items:
+            if item.error is None:
+                lines.append(f"line {item.line}: {job.summary(item.determination)}\n")
+            else:
+                lines += [f"line {item.line}: {_message(job, item, d)}\n" for d in item.error.diagnostics]
+        result.payload = "".join(lines).encode("utf-8")
+    else:
+        result.payload = b"".join(item.to_json() + b"\n" for item in items)
+    return result
+
+
+# --- the pool -------------------------------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(job: Job) -> None:
+    """Build the plan and the backend once, in each worker (cached by the workspace for the worker's life)."""
+    _WORKER["job"] = job
+    try:
+        from ..api import plan_for
+        from ..workspace import default_workspace
+        plan = plan_for(job.target)
+        default_workspace().prepared(plan, job.evaluator)
+        if plan.digest != job.digest:
+            raise PackError([Diagnostic("pack-changed", f"the worker found another pack at {job.target} (digest "
+                                        f"{plan.digest}, the batch started with {job.digest})",
+                                        Position(job.jurisdiction))])
+    except CreditRulesError as exc:
+        _WORKER["failure"] = (type(exc).__name__, list(exc.diagnostics))
+
+
+def _run_in_worker(seq: int, records: list[Record]) -> ChunkResult:
+    if "failure" in _WORKER:
+        return ChunkResult(seq, None, failure=_WORKER["failure"])
+    return evaluate_chunk(_WORKER["job"], seq, records)
+
+
+def default_workers() -> int:
+    """Every core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                     # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _context() -> Any:
+    """`spawn`: fresh interpreters, on every platform the same; the workers are this process's own children, so
+    their CPU time is counted in its rusage (forkserver's workers are the server's children, and fork would copy
+    the parent's threads)."""
+    return multiprocessing.get_context("spawn")
+
+
+class Runner:
+    """The results of every chunk of `records`, in input order (iterate once). `workers`: 1 evaluates here; N > 1
+    on N worker processes; None (the default) every core, except that an input of at most AUTO_CHUNKS chunks is
+    evaluated here (starting workers would take longer than the work). The output is the same in every case.
+    `self.workers` is the number used (known once iteration has begun). A failure (a pack error in a chunk) is
+    raised as the CreditRulesError it was."""
+
+    def __init__(self, job: Job, records: Iterable[Record], workers: int | None = None, chunk_size: int = CHUNK):
+        self.job, self.records, self.chunk_size = job, records, chunk_size
+        self.requested = workers
+        self.workers = max(1, workers) if workers is not None else default_workers()
+
+    def __iter__(self) -> Iterator[ChunkResult]:
+        pending = chunks(self.records, self.chunk_size)
+        if self.requested is None:
+            head = list(islice(pending, AUTO_CHUNKS + 1))
+            if len(head) <= AUTO_CHUNKS:
+                self.workers = 1
+            pending = _chain(head, pending)
+        if self.workers == 1:
+            for seq, chunk in enumerate(pending):
+                result = evaluate_chunk(self.job, seq, chunk)
+                result.raise_failure()
+                yield result
+            return
+        yield from _pool(self.job, pending, self.workers)
+
+
+def _chain(head: list[list[Record]], rest: Iterator[list[Record]]) -> Iterator[list[Record]]:
+    yield from head
+    yield from rest
+
+
+def _pool(job: Job, pending: Iterator[list[Record]], n: int) -> Iterator[ChunkResult]:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_init_worker, initargs=(job,))
+    window: deque[Future] = deque()
+    try:
+        for seq, chunk in enumerate(pending):
+            window.append(pool.submit(_run_in_worker, seq, chunk))
+            if len(window) >= WINDOW_PER_WORKER * n:
+                result = window.popleft().result()
+                result.raise_failure()
+                yield result
+        while window:
+            result = window.popleft().result()
+            result.raise_failure()
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
