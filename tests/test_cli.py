@@ -156,8 +156,10 @@ def test_engine_warnings_in_chinese_with_lang_zh(tmp_path):
                     "occurred_on: 2024-06-01\n", encoding="utf-8")
     zh = run("explain", path, "-j", "jilin", "--lang", "zh").stdout
     assert "依据草案（草案/征求意见稿）作出" in zh and "不是有效的统一社会信用代码" in zh
-    en = json.loads(run("evaluate", path, "-j", "jilin").stdout)
+    en = json.loads(run("evaluate", path, "-j", "jilin", "--lang", "en").stdout)
     assert any("made from a draft" in w for w in en["warnings"])
+    default = json.loads(run("evaluate", path, "-j", "jilin").stdout)      # every command defaults to zh
+    assert any("草案" in w for w in default["warnings"]) and not any("made from a draft" in w for w in default["warnings"])
 
 
 def test_explain_reasons_in_chinese(tmp_path):

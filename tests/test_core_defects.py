@@ -129,3 +129,22 @@ def test_nested_citations_are_references_and_the_words_appear_once():
     for item in (*det["sanctions"], *det["decisions"], det["dishonesty"], det["severe_list"], det["publication"]):
         assert item["rules"], item
     assert all("text" not in c for e in det["trace"] for c in e["citations"])
+
+
+def test_a_kind_tag_or_fact_no_rule_reads_is_warned_about():
+    """Issue 12(6): a Jilin-only kind and fact sent to Henan does not come back "none" without a word."""
+    det = creditrules.evaluate({"id": "j", "subject": {"type": "legal_person"}, "kind": "government_fund_arrears",
+                                "facts": {"full_civil_capacity": True}}, "henan", "2024-06-01", lang="en")
+    assert det.dishonesty.level == "none"
+    assert any("event kind `government_fund_arrears`" in w for w in det.warnings)
+    assert any("`full_civil_capacity`" in w for w in det.warnings)
+    read = creditrules.evaluate(PENALTY, "henan", "2024-06-01")
+    assert not any("no rule of pack" in w for w in read.warnings)
+
+
+def test_a_date_beyond_the_calendar_is_null_with_a_warning():
+    far = dict(PENALTY, basis={"type": "administrative_penalty_decision", "decided_on": "9999-12-31",
+                               "effective_on": "9999-12-31"})
+    det = creditrules.evaluate(far, "henan", "2024-06-01", lang="en")
+    assert det.publication.start.isoformat() == "9999-12-31" and det.publication.max_end is None
+    assert any("9999-12-31" in w for w in det.warnings)

@@ -92,7 +92,7 @@ def check(name: str, text: str, update: bool) -> None:
     if text != expected:
         diff = list(difflib.unified_diff(expected.splitlines(), text.splitlines(), f"golden/{name}", "now",
                                          lineterm="", n=2))
-        shown = "\n".join(diff[:120]) + (f"\n... ({len(diff) - 120} more diff lines)" if len(diff) > 120 else "")
+        shown = "\n".join(diff[:60]) + (f"\n... ({len(diff) - 60} more diff lines)" if len(diff) > 60 else "")
         pytest.fail(f"{name} differs from the golden output (if the change is intended: python -m pytest "
                     f"tests/test_golden.py --update-golden, then review git diff):\n{shown}", pytrace=False)
 

@@ -5,7 +5,6 @@ files of the wrong shape, hostile YAML (alias bombs, deep nesting, full-width pu
 """
 import datetime as dt
 import math
-import time
 import tracemalloc
 
 import pytest
@@ -202,7 +201,6 @@ def test_a_decision_of_9999_12_31_plus_five_years_is_beyond_the_calendar_not_an_
 
 def test_working_days_past_9999_or_too_many_are_beyond_and_quick():
     cal = WorkingDayCalendar()
-    start = time.perf_counter()
     past = cal.add_working_days(D(9999, 12, 20), 30)
     many = cal.add_working_days(D(2024, 1, 1), 10 ** 9)
     assert past.result is None and past.beyond_calendar and "9999-12-31" in past.warning
@@ -210,7 +208,6 @@ def test_working_days_past_9999_or_too_many_are_beyond_and_quick():
     far = cal.add_working_days(D(2024, 1, 1), MAX_WORKING_DAYS)     # the most counted: still quick
     assert far.result is not None and far.result.year > 2060
     assert "2027-" in far.warning and len(far.warning) < 300       # unknown years as a range, not 36 of them
-    assert time.perf_counter() - start < 5
 
 
 @pytest.mark.parametrize("text,code", [
@@ -231,12 +228,10 @@ def test_working_days_past_9999_or_too_many_are_beyond_and_quick():
 ])
 def test_a_calendar_value_of_the_wrong_type_is_a_diagnostic(tmp_path, text, code):
     (tmp_path / "2027.yaml").write_text(text, encoding="utf-8")
-    start = time.perf_counter()
     with pytest.raises(PackError) as info:
         load_calendar(tmp_path)
     assert code in {d.code for d in info.value.diagnostics}, [str(d) for d in info.value.diagnostics]
     assert all(d.position.line for d in info.value.diagnostics)
-    assert time.perf_counter() - start < 2
 
 
 # ---- 3. YAML ------------------------------------------------------------------------------------------------
@@ -245,33 +240,33 @@ BILLION_LAUGHS = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\
     f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8))
 
 
-def load_bounded(text, seconds=5, mebibytes=100):
+def load_bounded(text, mebibytes=100):
+    """Bounded by memory (deterministic), not by time: nothing in the suite is timed."""
     tracemalloc.start()
-    start = time.perf_counter()
     try:
         docs, errors = load_yaml_text(text, "f.yaml")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - start < seconds and peak < mebibytes * 2 ** 20
+    assert peak < mebibytes * 2 ** 20
     return docs, errors
 
 
 def test_billion_laughs_is_rejected_before_it_is_expanded():
-    docs, errors = load_bounded(BILLION_LAUGHS, seconds=2, mebibytes=10)
+    docs, errors = load_bounded(BILLION_LAUGHS, mebibytes=10)
     assert [e.code for e in errors] == ["yaml-limit"] and not docs
     assert "alias" in errors[0].message and errors[0].position.line > 1
 
 
 def test_many_aliases_of_one_big_anchor_are_rejected():
     text = "big: &big [" + ", ".join(["x"] * 21_000) + "]\n" + "".join(f"c{i}: *big\n" for i in range(5))
-    docs, errors = load_bounded(text, seconds=30)       # 126,000 values once expanded: over the 100,000 cap
+    docs, errors = load_bounded(text)       # 126,000 values once expanded: over the 100,000 cap
     assert [e.code for e in errors] == ["yaml-limit"] and not docs
 
 
 def test_an_alias_inside_what_it_refers_to_is_rejected():
     for text in ("a: &x [*x]\n", "a: &x {b: *x}\n", "? &k [*k]\n: 1\n"):
-        docs, errors = load_bounded(text, seconds=1)
+        docs, errors = load_bounded(text)
         assert [e.code for e in errors] == ["yaml-limit"] and "contains itself" in errors[0].message
 
 
@@ -279,7 +274,7 @@ def test_a_thousand_levels_of_nesting_are_rejected_without_recursion_error():
     block = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 1_000))
     mapping = "".join("  " * i + f"k{i}:\n" for i in range(1_000)) + "  " * 1_000 + "x: 1\n"
     for text in ("[" * 1_000 + "]" * 1_000, "{a: " * 1_000 + "1" + "}" * 1_000, block, mapping):
-        docs, errors = load_bounded(text, seconds=10)
+        docs, errors = load_bounded(text)
         assert [e.code for e in errors] == ["yaml-limit"] and "nested too deeply" in errors[0].message
 
 

@@ -23,3 +23,11 @@ def test_a_bad_code_is_a_warning_not_a_rejection():
                    jurisdiction="henan", as_of="2024-06-01")
     assert any("91**************44" in w for w in det.warnings)              # masked: never quoted in full
     assert not any("91350100M000100Y44" in w for w in det.warnings)
+
+
+def test_superscript_digits_are_not_an_id_number_and_do_not_crash():
+    """`str.isdigit` accepts superscripts that `int()` refuses: seen crashing evaluate (exit 3) and the service."""
+    import creditrules
+    det = creditrules.evaluate({"id": "s", "subject": {"type": "natural_person", "id": "²" * 18},
+                                "kind": "commendation"}, "henan", "2024-06-01")
+    assert det.dishonesty.level == "none"

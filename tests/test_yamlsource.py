@@ -29,7 +29,8 @@ def test_the_libyaml_loader_reads_every_shipped_file_exactly_like_the_python_one
 
     from creditrules import yamlsource as y
     root = Path(__file__).resolve().parent.parent
-    files = [*root.glob("policies/**/*.yaml"), *root.glob("src/creditrules/vocabulary/*.yaml"), *root.glob("examples/*.yaml")]
+    files = [*root.glob("policies/**/*.yaml"), *root.glob("src/creditrules/vocabulary/*.yaml"),
+             *root.glob("examples/*.yaml")]
     assert len(files) > 30 and y._FAST
     for path in files:
         text = path.read_text(encoding="utf-8")

@@ -93,21 +93,10 @@ def _guard(fn):
     return wrapper
 
 
-def _summary_text(det) -> str:
-    lines = [f"{det.event_id}: {det.pack.id} {det.pack.version} ({det.pack.status})",
-             f"  dishonesty: {det.dishonesty.level}",
-             f"  severe list: eligible={det.severe_list.eligible} criteria={', '.join(det.severe_list.criteria) or '-'}",
-             f"  sanctions: {', '.join(s.id for s in det.sanctions) or '-'}",
-             f"  incentives: {', '.join(i.id for i in det.incentives) or '-'}",
-             "  publication: " + (f"{det.publication.disclosure or 'disclosure not fixed'}, {det.publication.start} -> "
-                                  f"{det.publication.max_end or 'end not fixed'}" if det.publication.citations else "-"),
-             f"  repair: eligible={det.repair.eligible} earliest={det.repair.earliest}",
-             *(f"  deadline {d.id}: {d.due}" for d in det.deadlines),
-             *(f"  decision {d.id}: {d.value}" + (f" until {d.until}" if d.until else "") for d in det.decisions)]
-    if det.missing_facts:
-        lines.append(f"  missing facts: {', '.join(det.missing_facts)}")
-    lines += [f"  warning: {w}" for w in det.warnings]
-    return "\n".join(lines)
+def _summary_text(det, lang: str = "zh") -> str:
+    """A determination in a few lines of words, in `lang` (explain/summary.py): no Python values."""
+    from .explain.summary import summary_text
+    return summary_text(det, lang)
 
 
 def _is_batch(event_file: str, input_format: Optional[InputFormat] = None) -> bool:
@@ -122,7 +111,8 @@ def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fm
     """A batch (JSONL, CSV, Parquet; `-` for stdin) through creditrules.batch: streamed, in input order, on every
     core; a bad record is an error record in place and a line on stderr. Data never goes through rich."""
     from .batch.cli import evaluate_batch
-    return evaluate_batch(event_file, jurisdiction, as_of, text=_summary_text if fmt is Fmt.text else None,
+    return evaluate_batch(event_file, jurisdiction, as_of,
+                          text=(lambda det: _summary_text(det, lang)) if fmt is Fmt.text else None,
                           evaluator=evaluator, lang=lang, trace=trace, workers=workers, output=output,
                           output_format=output_format.value if output_format else None,
                           input_format=input_format.value if input_format else None, quiet=quiet)
@@ -130,13 +120,14 @@ def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fm
 
 @app.command()
 @_guard
-def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), or many (JSONL, one per line; - for "
-                                                       "standard input)"),
+def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), or a batch: .jsonl (- for "
+                                                       "standard input), .csv or .parquet"),
              jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a pack folder"),
              as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
              fmt: Fmt = typer.Option(Fmt.json, "--format"),
              evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
-             lang: Lang = typer.Option(Lang.en, "--lang", help="language of the engine's own words"),
+             lang: Lang = typer.Option(Lang.zh, "--lang", help="language of the engine's own words (default zh, as "
+                                       "for every command)"),
              trace: Optional[TraceLevel] = typer.Option(None, "--trace", help="full | fired | none (default: full for "
                                                         "one event, fired for a batch)"),
              workers: Optional[int] = typer.Option(None, "--workers", help="batch: worker processes (default: every "
@@ -163,7 +154,10 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
         import orjson
         sys.stdout.buffer.write(orjson.dumps(det.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
     else:
-        out.print(_summary_text(det), markup=False)
+        out.print(_summary_text(det, lang.value), markup=False)
+
+
+from .batch.cli import register as _register_batch; _register_batch(app)  # noqa: E402,E702,I001 - batch IN OUT
 
 
 class ExplainFormat(str, Enum):
@@ -255,12 +249,13 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
     """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger,
     and every test case (its event, its expectation paths and values; a case that asserts nothing)."""
     from .load import load_pack_dir
+    from .tools.schema import vocabulary_for
     from .validate import validate_pack
     failed = False
     for directory in [b for d in (packs or pack_dirs()) for b in base_dirs(Path(d))]:
         try:
             pack = load_pack_dir(directory)
-            vocab = default_vocabulary()
+            vocab = vocabulary_for(directory)          # the library's, plus the pack's own vocabulary/ additions
         except CreditRulesError as exc:
             report(exc.diagnostics)
             err.print(f"{directory}: invalid ({len(exc.diagnostics)} errors)", markup=False)
@@ -502,7 +497,6 @@ def main() -> None:
 
 
 from .serve.cli import register as _register_serve; _register_serve(app)  # noqa: E402,E702 - serve, log show|replay
-from .batch.cli import register as _register_batch; _register_batch(app)  # noqa: E402,E702 - batch IN OUT
 
 if __name__ == "__main__":
     main()

@@ -30,7 +30,7 @@ def id_check_char(first17: str) -> str:
 
 def is_valid_citizen_id(number: str) -> bool:
     number = number.strip().upper()
-    return len(number) == 18 and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
+    return len(number) == 18 and number[:17].isascii() and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
 
 
 def mask_identifier(identifier: str, keep: int = 2) -> str:
@@ -50,7 +50,7 @@ def identifier_warning(subject_type: str, identifier: str | None, lang: str = "e
     ident = identifier.strip().upper()
     if subject_type in ("legal_person", "unincorporated_org") and not is_valid_uscc(ident):
         return msg("uscc_invalid", lang, id=mask_identifier(identifier))
-    if (subject_type == "natural_person" and len(ident) == 18 and ident[:17].isdigit()
+    if (subject_type == "natural_person" and len(ident) == 18 and ident[:17].isascii() and ident[:17].isdigit()
             and not is_valid_citizen_id(ident)):
         return msg("citizen_id_invalid", lang, id=mask_identifier(identifier))
     return None

@@ -17,7 +17,7 @@ NUMERAL = "零〇一二两兩三四五六七八九十百千"
 
 def cn_to_int(text: str) -> int:
     """Chinese numeral to int: 十 -> 10, 十二 -> 12, 六十八 -> 68, 一百零二 -> 102."""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     total, current = 0, 0
     for ch in text:

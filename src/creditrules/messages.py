@@ -79,6 +79,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "subject.id `{id}` looks like a citizen ID number (居民身份证号码) but its check character is wrong "
               "(GB 11643-1999): records may not match",
         "zh": "subject.id `{id}` 形似居民身份证号码，但校验码不正确（GB 11643-1999），信息可能无法关联匹配"},
+    "unread_kind": {
+        "en": "no rule of pack {pack} reads the event kind `{name}`: nothing in this determination comes from it",
+        "zh": "规范包 {pack} 没有规则适用于事件类型 `{name}`：本认定结果中的结论均非由此得出"},
+    "unread_conduct": {
+        "en": "no rule of pack {pack} reads the conduct tag(s) {names}: they change nothing here",
+        "zh": "规范包 {pack} 没有规则读取行为标记 {names}：其对本认定结果没有影响"},
+    "unread_facts": {
+        "en": "no rule of pack {pack} reads the fact(s) {names}: they change nothing here",
+        "zh": "规范包 {pack} 没有规则读取事实 {names}：其对本认定结果没有影响"},
 }
 
 

@@ -1,6 +1,8 @@
 """pytest collects every pack's `tests/*.yaml` (each case run with both evaluators: they must agree with the law
 and so with each other). Failures name the file and line of the expectation that failed. Without the optional
-durable_rules (`creditrules[durable]`), the durable runs are skipped, with the reason."""
+durable_rules (`creditrules[durable]`), the durable runs are skipped, with the reason. A case with a static problem
+(an expectation path the determination lacks, an id no rule produces, an empty `expect`) fails as well
+(`creditrules.tools.expect`)."""
 from __future__ import annotations
 
 import importlib.util

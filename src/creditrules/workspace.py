@@ -348,7 +348,7 @@ class PackTests(Sequence):
         return {"_dirs": self._dirs}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["_dirs"])
+        PackTests.__init__(self, state["_dirs"])
 
     def _stamp(self) -> tuple:
         out: list[tuple] = []
@@ -665,7 +665,8 @@ def _code_fingerprint() -> str:
             for name in sorted(files):
                 if name.endswith(".py"):
                     st = os.stat(os.path.join(root, name))
-                    h.update(f"{os.path.relpath(os.path.join(root, name), package)}:{st.st_size}:{st.st_mtime_ns};".encode())
+                    label = os.path.relpath(os.path.join(root, name), package)
+                    h.update(f"{label}:{st.st_size}:{st.st_mtime_ns};".encode())
         _CODE_FINGERPRINT = h.hexdigest()[:16]
     return _CODE_FINGERPRINT
 
@@ -678,7 +679,7 @@ def _cache_folder() -> str | None:
     return os.path.join(base, "creditrules")
 
 
-def _cache_file(inputs: "_Inputs") -> str | None:
+def _cache_file(inputs: _Inputs) -> str | None:
     folder = _cache_folder()
     if not folder or not inputs.digest:
         return None
@@ -695,7 +696,7 @@ def _safe_folder(folder: str) -> bool:
     return stat.S_ISDIR(st.st_mode) and not st.st_mode & 0o022 and (getuid is None or st.st_uid == getuid())
 
 
-def _disk_cache_get(inputs: "_Inputs") -> "LoadedPack | None":
+def _disk_cache_get(inputs: _Inputs) -> LoadedPack | None:
     import pickle
     path = _cache_file(inputs)
     if path is None or not _safe_folder(os.path.dirname(path)):
@@ -708,7 +709,7 @@ def _disk_cache_get(inputs: "_Inputs") -> "LoadedPack | None":
     return loaded if isinstance(loaded, LoadedPack) and loaded.digest == inputs.digest else None
 
 
-def _disk_cache_put(inputs: "_Inputs", loaded: "LoadedPack") -> None:
+def _disk_cache_put(inputs: _Inputs, loaded: LoadedPack) -> None:
     import pickle
     import tempfile
     path = _cache_file(inputs)

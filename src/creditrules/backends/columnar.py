@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import weakref
-from typing import Any, Iterable, Optional, Union
+from collections.abc import Iterable
+from typing import Any
 
 import polars as pl
 
@@ -29,7 +30,8 @@ from ..plan.conditions import Truth
 from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT
 from ..plan.plan import Plan
 
-__all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "flat_row", "prepare", "compiled"]
+__all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "iter_tables", "write_parquet",
+           "flat_row", "prepare", "compiled"]
 
 _DEADLINES = pl.List(pl.Date)
 FLAT_SCHEMA: dict[str, Any] = {
@@ -60,7 +62,7 @@ def compiled(plan: Plan, lang: str = "en") -> Compiled:
     return by_lang[lang]
 
 
-def _plan(plan: Union[Plan, str, os.PathLike]) -> Plan:
+def _plan(plan: Plan | str | os.PathLike) -> Plan:
     if isinstance(plan, Plan):
         return plan
     from ..api import plan_for
@@ -100,21 +102,21 @@ def _evaluate(plan: Plan, events: Iterable[Any], as_of: dt.date, lang: str, wher
     rows = Rows(comp.spec, lang, keep_events=keep_events)
     for i, raw in enumerate(events):
         rows.add(i, raw, where)
-    frame = comp.run(rows, as_of)
+    frame = comp.run(rows, as_of, outcomes=keep_events)
     table = _flat(comp, frame)
     if rows.errors:
         table = pl.concat([table, _error_rows(rows, plan.digest)]).sort("index")
     return comp, rows, frame, table
 
 
-def evaluate_table(plan: Union[Plan, str, os.PathLike], events: Iterable[Any], as_of=None, *, lang: str = "en",
+def evaluate_table(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=None, *, lang: str = "en",
                    where: str = "<batch>") -> pl.DataFrame:
     """The flat determination table of a batch: one row per record, in input order (FLAT_SCHEMA)."""
     plan = _plan(plan)
     return _evaluate(plan, events, _day(as_of), lang, where, False)[3]
 
 
-def evaluate_batch(plan: Union[Plan, str, os.PathLike], events: Iterable[Any], as_of=None, *, full: bool = False,
+def evaluate_batch(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=None, *, full: bool = False,
                    lang: str = "en", trace: str = "none", where: str = "<batch>"):
     """(the flat table, None), or with `full=True` (the flat table, one `api.BatchItem` per record in input order:
     its determination as plain data, identical to `evaluate_many`'s at the same trace level, or its error)."""
@@ -128,12 +130,11 @@ def evaluate_batch(plan: Union[Plan, str, os.PathLike], events: Iterable[Any], a
         return table, None
     n_rules = len(plan.rules)
     raws = frame.select([f"raw:{i}" for i in range(n_rules)]).rows()
-    effs = frame.select([f"rule:{i}" for i in range(n_rules)]).rows()
-    items: list[Optional[BatchItem]] = [None] * (len(rows) + len(rows.errors))
+    items: list[BatchItem | None] = [None] * (len(rows) + len(rows.errors))
     for i, line, exc in rows.errors:
         items[i] = BatchItem(i, error=exc, line=line)
-    for k, (i, event) in enumerate(zip(rows.index, rows.events)):
-        items[i] = BatchItem(i, determination(plan, event, day, raws[k], effs[k], lang=lang, trace=level))
+    for k, (i, event) in enumerate(zip(rows.index, rows.events, strict=True)):
+        items[i] = BatchItem(i, determination(plan, event, day, raws[k], lang=lang, trace=level))
     return table, items
 
 
@@ -154,7 +155,8 @@ def flat_row(det: dict) -> dict:
         "repair_eligible": rep["eligible"], "repair_earliest": day(rep["earliest"]),
         "repair_not_repairable_reason": rep["not_repairable_reason"],
         "repair_processing_working_days": rep["processing_working_days"],
-        "deadline_ids": [x["id"] for x in det["deadlines"]], "deadline_from": [day(x["from"]) for x in det["deadlines"]],
+        "deadline_ids": [x["id"] for x in det["deadlines"]],
+        "deadline_from": [day(x["from"]) for x in det["deadlines"]],
         "deadline_due": [day(x["due"]) for x in det["deadlines"]], "missing_facts": list(det["missing_facts"]),
         "warnings": list(det["warnings"]), "pack_digest": det["pack"]["digest"],
     }
@@ -202,8 +204,62 @@ class ColumnarBackend:
         frame = pl.DataFrame({k: pl.Series(k, [self._value(k, view)], dtype=self._dtype(k)) for k in keys}
                              if keys else {"_": [0]})
         out = frame.select([self.truth[i].alias(str(i)) for i in rules]).row(0)
-        return {i: truth for i, truth in zip(rules, out)}
+        return dict(zip(rules, out, strict=True))
 
 
 def prepare(plan: Plan) -> ColumnarBackend:
     return ColumnarBackend(plan)
+
+
+def _chunks(events: Iterable[Any], size: int):
+    chunk: list = []
+    for event in events:
+        chunk.append(event)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def iter_tables(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=None, *, chunk: int = 50_000,
+                lang: str = "en", where: str = "<batch>"):
+    """The flat table of a stream of events, chunk by chunk (memory flat in the number of events); `index` counts
+    from the start of the stream, so the chunks together are one table in input order."""
+    plan = _plan(plan)
+    day = _day(as_of)
+    start = 0
+    for part in _chunks(events, chunk):
+        table = _evaluate(plan, part, day, lang, where, False)[3]
+        yield table.with_columns(pl.col("index") + start)
+        start += len(part)
+
+
+def write_parquet(plan: Plan | str | os.PathLike, events: Iterable[Any], path: str | os.PathLike,
+                  as_of=None, *, chunk: int = 50_000, lang: str = "en", where: str = "<batch>") -> dict:
+    """Evaluate a stream of events and write the flat table to one Parquet file, a row group per chunk (with
+    pyarrow, streamed; without it, the chunks are gathered and written once). Returns {"rows", "errors"}."""
+    rows = errors = 0
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:                                  # pragma: no cover - pyarrow is installed with the extra
+        pq = None
+    writer = None
+    gathered = []
+    try:
+        for table in iter_tables(plan, events, as_of, chunk=chunk, lang=lang, where=where):
+            rows += table.height
+            errors += table.get_column("error_code").is_not_null().sum()
+            if pq is None:
+                gathered.append(table)
+                continue
+            arrow = table.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(str(path), arrow.schema)
+            writer.write_table(arrow)
+        if pq is None or writer is None:
+            (pl.concat(gathered) if gathered else pl.DataFrame(schema=FLAT_SCHEMA)).write_parquet(str(path))
+    finally:
+        if writer is not None:
+            writer.close()
+    return {"rows": rows, "errors": int(errors)}

@@ -5,22 +5,23 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
 from ..errors import CreditRulesError, Diagnostic, Position, UsageError
 
 
-def _check_workers(workers: Optional[int]) -> None:
+def _check_workers(workers: int | None) -> None:
     if workers is not None and workers < 1:
         raise UsageError([Diagnostic("bad-option", f"--workers must be 1 or more, got {workers}", Position(),
                                      "leave it out to use every core")])
 
 
-def evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], *, text: Optional[Callable[[Any], str]],
-                   evaluator: str, lang: str, trace: str, workers: Optional[int] = None, output: Optional[str] = None,
-                   output_format: Optional[str] = None, input_format: Optional[str] = None,
+def evaluate_batch(event_file: str, jurisdiction: str, as_of: str | None, *, text: Callable[[Any], str] | None,
+                   evaluator: str, lang: str, trace: str, workers: int | None = None, output: str | None = None,
+                   output_format: str | None = None, input_format: str | None = None,
                    quiet: bool = False) -> int:
     """`creditrules evaluate` on a batch: the exit code (0; 1 a bad record; 3 a bug stopped a record)."""
     from .pipeline import evaluate_file
@@ -57,12 +58,12 @@ def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .
                                                   "part-NNNNN.parquet, one per input file"),
           jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a "
                                                                              "pack folder"),
-          as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, fixed at the start)"),
-          scheduler: Optional[str] = typer.Option(None, "--scheduler", help="a Dask scheduler address "
+          as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, fixed at the start)"),
+          scheduler: str | None = typer.Option(None, "--scheduler", help="a Dask scheduler address "
                                                   "(tcp://host:8786); without it, worker processes on this machine"),
-          workers: Optional[int] = typer.Option(None, "--workers", help="processes on this machine (default: every "
+          workers: int | None = typer.Option(None, "--workers", help="processes on this machine (default: every "
                                                 "core); not used with --scheduler"),
-          input_format: Optional[str] = typer.Option(None, "--input-format", help="jsonl | csv | parquet (default: "
+          input_format: str | None = typer.Option(None, "--input-format", help="jsonl | csv | parquet (default: "
                                                      "from each file's suffix)"),
           evaluator: str = typer.Option("reference", "--evaluator", help="reference | durable"),
           lang: str = typer.Option("en", "--lang", help="en | zh: the engine's own words"),
@@ -76,8 +77,8 @@ def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .
                      overwrite, quiet)
 
 
-def _batch(input: str, output: str, jurisdiction: str, as_of: Optional[str], scheduler: Optional[str],
-           workers: Optional[int], input_format: Optional[str], evaluator: str, lang: str, trace: str,
+def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, scheduler: str | None,
+           workers: int | None, input_format: str | None, evaluator: str, lang: str, trace: str,
            overwrite: bool, quiet: bool) -> int:
     import time
 

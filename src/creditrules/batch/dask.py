@@ -17,7 +17,8 @@ one worker share one interpreter lock.
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import backends
 from ..api import DateInput

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
 from .formats import SUFFIXES, input_format_of
@@ -88,7 +89,11 @@ def _open_source(source: str, fmt: str, vocab: Any) -> Any:
             stream.close()
             raise
         inner = reader._close
-        reader._close = lambda: (inner(), stream.close())
+
+        def close() -> None:
+            inner()
+            stream.close()
+        reader._close = close
         return reader
     return open_input(source, fmt, vocab, name=source)
 
@@ -207,7 +212,7 @@ def evaluate_partitions(job: Job, sources: list[str], outputs: list[str], *, wor
     from .workers import _context, default_workers
     n = min(workers or default_workers(), len(sources))
     summary = Summary(workers=n)
-    tasks = [(job, i, s, o, input_format) for i, (s, o) in enumerate(zip(sources, outputs))]
+    tasks = [(job, i, s, o, input_format) for i, (s, o) in enumerate(zip(sources, outputs, strict=True))]
     if n <= 1:
         results: Iterator[PartitionResult] = map(_run_partition, tasks)
         return _collect(results, summary, report)

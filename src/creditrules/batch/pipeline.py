@@ -6,7 +6,8 @@ import datetime as dt
 import os
 import sys
 import time
-from typing import Any, BinaryIO, Callable, TextIO
+from collections.abc import Callable
+from typing import Any, BinaryIO, TextIO
 
 from .. import backends
 from ..api import DateInput, evaluate_records, plan_for

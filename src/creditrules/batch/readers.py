@@ -22,9 +22,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
 
 from ..errors import Diagnostic, InputError, Position, UsageError, did_you_mean, quote
 from ..records import Record, iter_jsonl
@@ -241,7 +241,7 @@ def _binary(source: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str, int | 
         return open(path, "rb"), path, os.path.getsize(path), True
     stream: Any = source
     if isinstance(stream, io.TextIOBase):
-        stream = stream.buffer
+        stream = getattr(stream, "buffer", stream)
     return stream, str(getattr(source, "name", "") or "<stream>"), None, False
 
 
@@ -308,7 +308,9 @@ def _csv_rows(reader: Any, header: list[str], paths: list[tuple[str, ...]], file
             continue                                        # a blank row: no record
         data, error = None, None
         if len(cells) != len(header):
-            error = Diagnostic("bad-csv", f"the row has {len(cells)} cells; the header has {len(header)}",
+            spans = (f" (the row runs from line {start} to line {reader.line_num}: is a `\"` not closed?)"
+                     if reader.line_num > start else "")
+            error = Diagnostic("bad-csv", f"the row has {len(cells)} cells; the header has {len(header)}{spans}",
                                Position(file, start, 1))
         elif any(_ESCAPED.search(cell) for cell in cells):
             column = next(i for i, cell in enumerate(cells, start=1) if _ESCAPED.search(cell))
@@ -316,7 +318,7 @@ def _csv_rows(reader: Any, header: list[str], paths: list[tuple[str, ...]], file
                                "text", Position(file, start, 1))
         else:
             try:
-                data = to_event(dict(zip(paths, cells)), vocab)
+                data = to_event(dict(zip(paths, cells, strict=True)), vocab)
             except _CellError as exc:
                 error = Diagnostic(exc.code, exc.message, Position(file, start, 1))
         yield Record(index, start, data, error)
@@ -337,7 +339,7 @@ def arrow_records(batches: Any, vocab: Vocabulary | None, file: str, start: int 
         for row in batch.to_pylist():
             data, error = None, None
             try:
-                data = to_event(dict(zip(paths, row.values())), vocab)
+                data = to_event(dict(zip(paths, row.values(), strict=True)), vocab)
             except _CellError as exc:
                 error = Diagnostic(exc.code, exc.message, Position(file, index + 1, 0))
             yield Record(index, index + 1, data, error)

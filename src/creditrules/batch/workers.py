@@ -1,13 +1,13 @@
 """Evaluating a batch chunk by chunk, in this process or on a pool of worker processes, in input order.
 
 A chunk is up to CHUNK records. `evaluate_chunk(job, seq, records)` evaluates one through the library
-(`api.evaluate_records`) and encodes the result at once (JSONL bytes, text, or an Arrow record batch of the flat
-table), so only bytes cross between processes and the output of a chunk is the same wherever it was made: the
+(`api.evaluate_records`) and encodes the result at once (JSONL bytes, text, or an Arrow record batch of the
+flat table), so only bytes cross between processes and the output of a chunk is the same wherever it was made: the
 output of N workers is byte for byte the output of one.
 
 The pool (`--workers N`): `concurrent.futures.ProcessPoolExecutor` on the `spawn` context; each worker builds the
-plan once, in its initializer, through the workspace. At most `2 * N` chunks are in flight, results are taken in submission order (a deque of futures):
-memory is bounded by the window, never by the input.
+plan once, in its initializer, through the workspace. At most `2 * N` chunks are in flight, results are taken
+in submission order (a deque of futures): memory is bounded by the window, never by the input.
 
 Every chunk checks that each determination carries the digest the batch started with: a pack edited during a run
 stops it (PackError) rather than mixing two packs in one output. A bug that raises on one record (anything but
@@ -20,10 +20,10 @@ import datetime as dt
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable
+from typing import Any
 
 from .. import errors as _errors
 from ..api import BatchItem, evaluate_records
@@ -137,7 +137,7 @@ def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
             if item.error is None:
                 lines.append(f"line {item.line}: {job.summary(item.determination)}\n")
             else:
-                lines += [f"line {item.line}: {_message(job, item, d)}\n" for d in item.error.diagnostics]
+                lines += [_message(job, item, d) + "\n" for d in item.error.diagnostics]
         result.payload = "".join(lines).encode("utf-8")
     else:
         result.payload = b"".join(item.to_json() + b"\n" for item in items)

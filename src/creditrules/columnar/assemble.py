@@ -7,18 +7,21 @@ and each collector's state after the loop is an expression over `rule:<i>` (T: h
     dishonesty      the highest level that holds, unless a higher one is undetermined
     severe list     eligible / null (undetermined listing, or a deferral) / false; criteria in order
     measures        sanction and incentive ids, each once, in the order of the first rule that gives it
-    publication     per term, the last rule that holds and sets it ("setter"); start, ends, extension
+    publication     per term, the last rule that holds and sets it (its "setter"); start, ends, extension
     repair          the same, except that once eligibility is false a later term with `eligible` is ignored
     dated           deadlines in order (start, due in working days); decisions: the first value, conflicts warned
     missing facts   an undetermined rule's missing facts where a reader of it is undetermined or one of its
                     conclusions would change the determination; the dates the collectors could not work out
-    warnings        a list of tokens in the order the reference warns, worded once per distinct list (`finish`)
+    warnings        a program of warnings in the order the reference gives them (the version's, the identifier's,
+                    each conclusion's, the dates'), worded once per distinct key (merged by text, sources joined)
 
-Then `finish` adds the warnings' words (merged by text, their sources joined, exactly as `Context.warnings`).
+A list (criteria, ids, missing facts) depends only on which of a few booleans hold: they are packed into Int64
+words, and the list is made once per distinct combination in the batch and joined back (`_lookup`).
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -29,7 +32,7 @@ from ..plan import conclusions as c
 from ..plan.facts import missing_name
 from . import conditions as cx
 from . import dates as d
-from .evaluator import T_LIST, Compiled, Slot, Tokens, _any, _choose, _str_list, _T, _U
+from .evaluator import _T, _U, T_LIST, Compiled, DateComp, Slot, _any, _choose
 
 FLAT_COLUMNS = (
     "index", "event_id", "error_code", "error_message", "pack_version", "level", "at_least", "eligible", "criteria",
@@ -37,20 +40,67 @@ FLAT_COLUMNS = (
     "publication_min_end", "publication_max_end", "publication_extended", "publication_after_end", "repair_eligible",
     "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days", "deadline_ids",
     "deadline_from", "deadline_due", "missing_facts", "warnings", "warning_codes", "pack_digest")
+# the assembled columns a batch's frame keeps (besides the lists, added by lookups and joins)
+OUTPUT = ("index", "event_id", "version", "level", "at_least", "eligible", "publication_disclosure", "_pub_start",
+          "publication_min_end", "_pub_max_end", "publication_extended", "publication_after_end", "repair_eligible",
+          "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days")
+_NULL_INT = pl.lit(None, dtype=pl.Int64)
+_EMPTY_DATES = pl.lit(pl.Series([[]], dtype=pl.List(pl.Date))).first()
+_EMPTY_TEXTS = pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).first()
 
 
-def _first_of_id(slots: list[Slot], key) -> list[pl.Expr]:
-    """For each slot, its id (key(con)) where it holds and no earlier slot with the same id holds, else null."""
-    out, earlier = [], {}
-    for s in slots:
-        ident = key(s.con)
-        before = earlier.get(ident, [])
-        cond = _T(s.rule)
-        if before:
-            cond = cond & ~_any(before)
-        out.append(pl.when(cond).then(pl.lit(ident)))
-        earlier[ident] = before + [_T(s.rule)]
-    return out
+class _Mask:
+    """Booleans packed into Int64 words (63 bits each): a key that says which of them hold."""
+
+    def __init__(self, prefix: str, bits: list[pl.Expr]):
+        self.prefix, self.bits = prefix, bits
+        self.names = [f"{prefix}{k}" for k in range(max(1, -(-len(bits) // 63)))]
+
+    def columns(self) -> list[pl.Expr]:
+        zero = pl.lit(0, dtype=pl.Int64)
+        out = []
+        for k, name in enumerate(self.names):
+            part = self.bits[63 * k: 63 * (k + 1)]
+            words = [pl.when(b).then(pl.lit(1 << j, dtype=pl.Int64)).otherwise(zero) for j, b in enumerate(part)]
+            out.append((pl.sum_horizontal(words) if words else zero).alias(name))
+        return out
+
+    def decode(self, words: tuple[int, ...]) -> tuple[bool, ...]:
+        return tuple(bool(words[j // 63] >> (j % 63) & 1) for j in range(len(self.bits)))
+
+
+class _Lookup:
+    """Columns worked out by `compute(held) -> tuple of values` once per distinct combination of `bits`."""
+
+    def __init__(self, prefix: str, bits: list[pl.Expr], schema: dict[str, Any], compute: Callable):
+        self.mask = _Mask(prefix, bits)
+        self.schema, self.compute = schema, compute
+        self._cache: dict[tuple, tuple] = {}
+
+    def table(self, df: pl.DataFrame) -> pl.LazyFrame:
+        keys = df.select(self.mask.names).unique()
+        values = []
+        for words in keys.iter_rows():
+            found = self._cache.get(words)
+            if found is None:
+                if len(self._cache) > 50_000:
+                    self._cache.clear()
+                found = self._cache[words] = self.compute(self.mask.decode(words))
+            values.append(found)
+        data: dict[str, Any] = {name: keys.get_column(name) for name in self.mask.names}
+        for k, (name, dtype) in enumerate(self.schema.items()):
+            data[name] = pl.Series(name, [v[k] for v in values], dtype=dtype)
+        return pl.DataFrame(data).lazy()
+
+
+def _first_ids(slots: list[Slot]):
+    def compute(held):
+        seen: dict[str, None] = {}
+        for s, h in zip(slots, held, strict=True):
+            if h:
+                seen.setdefault(s.con.id, None)
+        return (list(seen),)
+    return compute
 
 
 def _held(slots: list[Slot], pred=lambda con: True) -> pl.Expr:
@@ -58,10 +108,11 @@ def _held(slots: list[Slot], pred=lambda con: True) -> pl.Expr:
 
 
 def _setter(slots: list[tuple[Slot, pl.Expr]], key: str) -> pl.Expr:
-    """The last slot (by order) that applies and sets `key`: its number, or null when none does."""
-    parts = [pl.when(applies).then(pl.lit(s.n)) for s, applies in reversed(slots) if key in s.con.as_dict]
+    """The last slot (in order) that applies and sets `key`: its number, or null when none does."""
+    parts = [pl.when(applies).then(pl.lit(s.n, dtype=pl.Int64)) for s, applies in reversed(slots)
+             if key in s.con.as_dict]
     if not parts:
-        return pl.lit(None, dtype=pl.Int64)
+        return _NULL_INT
     return pl.coalesce(parts) if len(parts) > 1 else parts[0]
 
 
@@ -72,276 +123,6 @@ def _differs(setter: pl.Expr, slots: list[Slot], key: str, value: Any) -> pl.Exp
     return pl.when(setter.is_null()).then(pl.lit(value is not None)).otherwise(~inside)
 
 
-class _Missing:
-    def __init__(self):
-        self.parts: dict[str, list[pl.Expr]] = {}
-
-    def add(self, name: str, expr: pl.Expr) -> None:
-        self.parts.setdefault(name, []).append(expr)
-
-    def column(self) -> pl.Expr:
-        return _str_list([pl.when(_any(self.parts[name])).then(pl.lit(name)) for name in sorted(self.parts)])
-
-
-def assemble(comp: Compiled, df: pl.DataFrame, dyn: Tokens) -> pl.DataFrame:
-    plan, lang, tok = comp.plan, comp.lang, comp.tokens
-    rules = plan.rules
-    by = comp.by_kind
-    get = lambda kind: by.get(kind, [])                       # noqa: E731
-    missing = _Missing()
-    warn: list[pl.Expr] = []          # String token expressions, in the reference's order (lists: the version's)
-
-    # --- dishonesty ----------------------------------------------------------------------------------------------
-    levels = get(c.DishonestyLevel)
-    ranked = sorted(_LEVEL_RANK, key=_LEVEL_RANK.__getitem__, reverse=True)
-    applied = {L: _held(levels, lambda con, L=L: con.level == L) for L in ranked}
-    pending = {L: _any([_U(s.rule) for s in levels if s.con.level == L]) for L in ranked}
-    top = pl.lit(None, dtype=pl.String)
-    for L in reversed(ranked):
-        top = pl.when(applied[L]).then(pl.lit(L)).otherwise(top)
-    df = df.with_columns(top.alias("_top"))
-    top = pl.col("_top")
-    higher = _any([(top == L) & pending[P] for L in ranked for P in ranked if _LEVEL_RANK[P] > _LEVEL_RANK[L]])
-    level = (pl.when(top.is_null()).then(pl.when(_any(list(pending.values()))).then(pl.lit("undetermined"))
-                                         .otherwise(pl.lit("none")))
-             .when(higher).then(pl.lit("undetermined")).otherwise(top))
-    df = df.with_columns(level.alias("level"))
-    df = df.with_columns(pl.when(pl.col("level") == "undetermined").then(top).alias("at_least"))
-
-    # --- severe list ---------------------------------------------------------------------------------------------
-    listings = get(c.SevereListing)
-    eligible_held = _held(listings, lambda con: not con.deferred)
-    deferred_held = _held(listings, lambda con: con.deferred)
-    listing_unknown = _any([_U(s.rule) for s in listings if not s.con.deferred])
-    df = df.with_columns(
-        pl.when(eligible_held).then(cx.TRUE).when(listing_unknown | deferred_held).then(cx.NULL_BOOL)
-        .otherwise(cx.FALSE).alias("eligible"),
-        _str_list([pl.when(_T(s.rule)).then(pl.lit(rules[s.rule].id)) for s in get(c.SevereCriterion)])
-        .alias("criteria"),
-        _str_list(_first_of_id(get(c.Sanction), lambda con: con.id)).alias("sanction_ids"),
-        _str_list(_first_of_id(get(c.Incentive), lambda con: con.id)).alias("incentive_ids"),
-        _str_list(_first_of_id(get(c.Decision), lambda con: con.id)).alias("decision_ids"))
-
-    # --- the warnings of the loop: the version, the identifier, then each conclusion that holds, in order ----------
-    idents = df.get_column("_ident_warning").drop_nulls().unique(maintain_order=True).to_list()
-    if idents:
-        table = pl.DataFrame({"_ident_warning": idents,
-                              "_itoken": [dyn.token(text, None, "identifier") for text in idents]},
-                             schema={"_ident_warning": pl.String, "_itoken": pl.String})
-        df = df.join(table, on="_ident_warning", how="left", maintain_order="left")
-    else:
-        df = df.with_columns(pl.lit(None, dtype=pl.String).alias("_itoken"))
-    warn.append(pl.col("_vtokens"))
-    warn.append(pl.col("_itoken"))
-    for s in comp.slots:
-        con, held = s.con, _T(s.rule)
-        for provision in con.recorded:
-            if provision.draft:
-                warn.append(pl.when(held).then(pl.lit(tok.token(
-                    msg("draft_document", lang, title=provision.document_title), None, "draft_document"))))
-        text = source = None
-        if isinstance(con, c.SevereListing) and con.deferred and not con.deferral_stated:
-            text, code = msg("severe_list_deferred", lang, labels=labels(con.refs)), "severe_list_deferred"
-        elif isinstance(con, c.Notice):
-            text, source, code = con.text, labels(con.refs), "pack_warning"
-        elif isinstance(con, c.Deferral):
-            text, code = msg("deferral", lang, labels=labels(con.refs) or rules[s.rule].id, what=con.what,
-                             to=con.to), "deferral"
-        if text is not None:
-            warn.append(pl.when(held).then(pl.lit(tok.token(text, source, code))))
-
-    # --- publication ---------------------------------------------------------------------------------------------
-    pubs = get(c.PublicationTerms)
-    pub_applies = [(s, _T(s.rule)) for s in pubs]
-    keys = list(dict.fromkeys(k for s in pubs for k in s.con.as_dict))
-    df = df.with_columns([_setter(pub_applies, k).alias(f"_ps:{k}") for k in keys])
-    pset = {k: pl.col(f"_ps:{k}") for k in keys}
-    null_int = pl.lit(None, dtype=pl.Int64)
-
-    def pvalues(key: str) -> list[tuple[Slot, Any]]:
-        return [(s, s.con.as_dict[key]) for s in pubs if key in s.con.as_dict]
-
-    starts = [(s, v) for s, v in pvalues("start") if v]
-    start = _choose(pset.get("start", null_int), [(s.n, comp._first(v, False)) for s, v in starts], pl.Date)
-    df = df.with_columns(start.alias("_pub_start"))
-    for s, v in starts:
-        missing.add(missing_name(v[0]), (pset["start"] == s.n).fill_null(False) & pl.col("_pub_start").is_null())
-    periods: dict[m.Period, str] = {}
-    for key in ("min", "max"):
-        for s, v in pvalues(key):
-            if isinstance(v, m.Period) and v not in periods:
-                periods[v] = f"_pp{len(periods)}"
-    for period, name in periods.items():
-        df = d.add_period_columns(df, "_pub_start", period, name, name + "!", comp.cal)
-    ends = {}
-    for key in ("min", "max"):
-        options, tokens = [], []
-        for s, v in pvalues(key):
-            chosen = (pset[key] == s.n).fill_null(False)
-            if isinstance(v, m.Deferred):
-                text = msg("period_deferred", lang, labels=labels(s.con.refs) or "publication",
-                           which="minimum" if key == "min" else "maximum",
-                           which_zh="最短" if key == "min" else "最长", to=v.to, field=f"{key}_end")
-                warn.append(pl.when(chosen).then(pl.lit(tok.token(text, None, "period_deferred"))))
-            elif isinstance(v, m.Period):
-                options.append((s.n, pl.col(periods[v])))
-                tokens.append(pl.when(chosen).then(pl.col(periods[v] + "!")))
-        warn.extend(tokens)
-        ends[key] = _choose(pset.get(key, null_int), options, pl.Date)
-    extended = _choose(pset.get("extended_until_removal", null_int),
-                       [(s.n, pl.lit(bool(v))) for s, v in pvalues("extended_until_removal")], pl.Boolean)
-    df = df.with_columns(ends["min"].alias("publication_min_end"), ends["max"].alias("_max0"),
-                         extended.fill_null(False).alias("publication_extended"))
-    removed = (pl.col("fact:removed_from_list_on") if comp.spec.facts.get("removed_from_list_on") == "date"
-               else pl.lit(None, dtype=pl.Date))
-    max_end = (pl.when(pl.col("publication_extended") & pl.col("_max0").is_not_null() & removed.is_not_null()
-                       & (removed > pl.col("_max0"))).then(removed).otherwise(pl.col("_max0")))
-    df = df.with_columns(
-        max_end.alias("_pub_max_end"),
-        _choose(pset.get("disclosure", null_int), [(s.n, pl.lit(v)) for s, v in pvalues("disclosure")],
-                pl.String).alias("publication_disclosure"),
-        _choose(pset.get("after_end", null_int), [(s.n, pl.lit(v)) for s, v in pvalues("after_end")],
-                pl.String).alias("publication_after_end"))
-
-    # --- the date computations that may count from the publication's dates --------------------------------------
-    for key, names in comp._date_comps.items():
-        expr = key[0] if isinstance(key[0], m.YearDate) else m.DateExpr(key[0], key[1])
-        df = comp._compute(df, expr, key[-1], names)
-
-    # --- repair ----------------------------------------------------------------------------------------------------
-    reps = get(c.RepairTerms)
-    rep_applies: list[tuple[Slot, pl.Expr]] = []
-    lockers: list[pl.Expr] = []
-    for s in reps:
-        terms = s.con.as_dict
-        applies = _T(s.rule)
-        if "eligible" in terms and lockers:
-            applies = applies & ~_any(lockers)
-        rep_applies.append((s, applies))
-        if terms.get("eligible") is False:
-            lockers.append(_T(s.rule))
-    rkeys = list(dict.fromkeys(k for s in reps for k in s.con.as_dict))
-    df = df.with_columns([_setter(rep_applies, k).alias(f"_rs:{k}") for k in rkeys])
-    rset = {k: pl.col(f"_rs:{k}") for k in rkeys}
-
-    def rvalues(key: str) -> list[tuple[Slot, Any]]:
-        return [(s, s.con.as_dict[key]) for s in reps if key in s.con.as_dict]
-
-    earliest_options = []
-    for s, v in rvalues("earliest"):
-        if not v:
-            continue
-        out, exists, token = comp._comp(v, known=True)
-        chosen = (rset["earliest"] == s.n).fill_null(False)
-        earliest_options.append((s.n, pl.col(out)))
-        name = v.year_path if isinstance(v, m.YearDate) else (v.paths[0] if v.paths else "date")
-        missing.add(missing_name(name), chosen & ~pl.col(exists))
-        warn.append(pl.when(chosen).then(pl.col(token)))
-    df = df.with_columns(
-        _choose(rset.get("eligible", null_int), [(s.n, pl.lit(v, dtype=pl.Boolean)) for s, v in rvalues("eligible")],
-                pl.Boolean).alias("repair_eligible"),
-        _choose(rset.get("earliest", null_int), earliest_options, pl.Date).alias("repair_earliest"),
-        _choose(rset.get("not_repairable_reason", null_int),
-                [(s.n, pl.lit(v, dtype=pl.String)) for s, v in rvalues("not_repairable_reason")],
-                pl.String).alias("repair_not_repairable_reason"),
-        _choose(rset.get("processing_working_days", null_int),
-                [(s.n, pl.lit(v, dtype=pl.Int64)) for s, v in rvalues("processing_working_days")],
-                pl.Int64).alias("repair_processing_working_days"))
-
-    # --- deadlines and decisions ---------------------------------------------------------------------------------
-    deadline_items, by_decision = [], {}
-    for s in comp.slots:
-        con, held = s.con, _T(s.rule)
-        if isinstance(con, c.Deadline):
-            out, exists, token = comp._comp(comp.deadline_expr(con), known=True)
-            deadline_items.append(pl.when(held).then(pl.struct(
-                pl.lit(con.id).alias("id"), pl.col(out + "<").alias("from"), pl.col(out).alias("due"))))
-            if con.start_paths:
-                missing.add(missing_name(con.start_paths[0]), held & ~pl.col(exists))
-            warn.append(pl.when(held).then(pl.col(token)))
-        elif isinstance(con, c.Decision):
-            if con.until is not None:
-                out, exists, token = comp._comp(con.until, known=True)
-                name = (con.until.year_path if isinstance(con.until, m.YearDate)
-                        else (con.until.paths[0] if con.until.paths else "date"))
-                missing.add(missing_name(name), held & ~pl.col(exists))
-                warn.append(pl.when(held).then(pl.col(token)))
-            earlier = by_decision.setdefault(con.id, [])
-            for k, f in enumerate(earlier):
-                if _same_value(f.con.value, con.value):
-                    continue
-                first = _T(f.rule)
-                if k:
-                    first = first & ~_any([_T(x.rule) for x in earlier[:k]])
-                text = msg("decision_conflict", lang, id=con.id, first=repr(f.con.value), second=repr(con.value))
-                warn.append(pl.when(held & first).then(pl.lit(tok.token(text, labels(con.refs), "decision_conflict"))))
-            earlier.append(s)
-    deadline_dtype = pl.List(pl.Struct({"id": pl.String, "from": pl.Date, "due": pl.Date}))
-    deadlines = (pl.concat_list(deadline_items).list.drop_nulls() if deadline_items
-                 else pl.lit(pl.Series([[]], dtype=deadline_dtype)).first())
-    df = df.with_columns(deadlines.alias("_deadlines"))
-    df = df.with_columns(
-        pl.col("_deadlines").list.eval(pl.element().struct.field("id")).alias("deadline_ids"),
-        pl.col("_deadlines").list.eval(pl.element().struct.field("from")).alias("deadline_from"),
-        pl.col("_deadlines").list.eval(pl.element().struct.field("due")).alias("deadline_due"))
-
-    # --- missing facts of undetermined rules -------------------------------------------------------------------
-    sanction_held = {con_id: _held(get(c.Sanction), lambda con, i=con_id: con.id == i)
-                     for con_id in {s.con.id for s in get(c.Sanction)}}
-    incentive_held = {con_id: _held(get(c.Incentive), lambda con, i=con_id: con.id == i)
-                      for con_id in {s.con.id for s in get(c.Incentive)}}
-
-    def would_change(con) -> pl.Expr:
-        if isinstance(con, c.DishonestyLevel):
-            return ~_any([applied[L] for L in ranked if _LEVEL_RANK[L] >= _LEVEL_RANK[con.level]])
-        if isinstance(con, c.SevereCriterion):
-            return cx.FALSE
-        if isinstance(con, c.SevereListing):
-            return ~eligible_held
-        if isinstance(con, c.ProcedureStep):
-            return ~_held(get(c.ProcedureStep), lambda x: x.id == con.id)
-        if isinstance(con, c.Sanction):
-            return ~sanction_held[con.id]
-        if isinstance(con, c.Incentive):
-            return ~incentive_held[con.id]
-        if isinstance(con, c.PublicationTerms):
-            return _any([_differs(pset[k], pubs, k, v) for k, v in con.terms])
-        if isinstance(con, c.RepairTerms):
-            return _any([_differs(rset[k], reps, k, v) for k, v in con.terms])
-        if isinstance(con, c.Deadline):
-            return ~_held(get(c.Deadline), lambda x: x.id == con.id)
-        if isinstance(con, c.Decision):
-            return ~_held(get(c.Decision), lambda x: x.id == con.id and x.value == con.value)
-        return cx.TRUE                                # Notice, Deferral: news in themselves
-
-    reported: list[pl.Expr] = []
-    for rule in rules:
-        own = cx.missing(rule.condition)
-        exceptions = [(o, cx.missing(rules[o].condition)) for o in rule.overridden_by]
-        names = set(own) | {name for _, found in exceptions for name in found}
-        if not names:
-            continue
-        matters = _any([_U(r) for r in rule.readers] + [would_change(con) for con in rule.conclusions])
-        reported.append((_U(rule.index) & matters).alias(f"_R:{rule.index}"))
-        for name in sorted(names):
-            expr = own.get(name, cx.FALSE)
-            if exceptions:
-                chain = None
-                for o, found in exceptions:
-                    part = found.get(name, cx.FALSE)
-                    chain = pl.when(_U(o)).then(part) if chain is None else chain.when(_U(o)).then(part)
-                expr = pl.when(pl.col(f"raw:{rule.index}").eq_missing(True)).then(chain.otherwise(cx.FALSE)) \
-                    .otherwise(expr)
-            missing.add(name, pl.col(f"_R:{rule.index}") & expr)
-    if reported:
-        df = df.with_columns(reported)
-    df = df.with_columns(missing.column().alias("missing_facts"))
-
-    # --- warnings ------------------------------------------------------------------------------------------------
-    df = df.with_columns(pl.concat_list(warn).list.drop_nulls().alias("_wtokens"))
-    return finish(comp, df, dyn)
-
-
 def _same_value(a: Any, b: Any) -> bool:
     if c.RESPONSIBLE_PERSONS in (a, b) and a != b:
         raise NotImplementedError("a decision whose value is the responsible persons, given a different value by "
@@ -349,26 +130,369 @@ def _same_value(a: Any, b: Any) -> bool:
     return not (a != b)
 
 
-def finish(comp: Compiled, df: pl.DataFrame, dyn: Tokens) -> pl.DataFrame:
-    """Word the warnings: once per distinct token list, merged by text with their sources (Context.warnings)."""
-    df = df.with_columns(pl.col("_wtokens").list.join(",").alias("_wkey"))
-    keys = df.get_column("_wkey").unique(maintain_order=True).to_list()
-    texts, codes = [], []
-    static, batch = comp.tokens.items, dyn.items
-    for key in keys:
+def _expr_missing(expr: Any) -> str:
+    """The name engine/dates.computed reports when a date expression cannot be worked out."""
+    path = expr.year_path if isinstance(expr, m.YearDate) else (expr.paths[0] if expr.paths else "date")
+    return missing_name(path)
+
+
+class Assembly:
+    """Every expression of the determination's columns, built once per compiled plan."""
+
+    def __init__(self, comp: Compiled):
+        self.comp = comp
+        plan, lang, tok = comp.plan, comp.lang, comp.tokens
+        rules = plan.rules
+        get = lambda kind: comp.by_kind.get(kind, [])          # noqa: E731
+        self.missing: dict[str, list[pl.Expr]] = {}
+        self.program: list[tuple[str, Any]] = []     # the warnings after the version's, the identifier's and
+        #                                                  the unread names' (those come first): ("s", (held, token))
+        #                                                  a static one, ("c", token column) the dates'; in order
+        g1, g2, g3, g4, g5, g6 = [], [], [], [], [], []          # groups of columns, each reading the ones before
+
+        # dishonesty
+        levels = get(c.DishonestyLevel)
+        ranked = sorted(_LEVEL_RANK, key=_LEVEL_RANK.__getitem__, reverse=True)
+        applied = {L: _held(levels, lambda con, L=L: con.level == L) for L in ranked}
+        pending = {L: _any([_U(s.rule) for s in levels if s.con.level == L]) for L in ranked}
+        top = pl.lit(None, dtype=pl.String)
+        for L in reversed(ranked):
+            top = pl.when(applied[L]).then(pl.lit(L)).otherwise(top)
+        g1.append(top.alias("_top"))
+        top = pl.col("_top")
+        higher = _any([(top == L).fill_null(False) & pending[P] for L in ranked for P in ranked
+                       if _LEVEL_RANK[P] > _LEVEL_RANK[L]])
+        g2.append(pl.when(top.is_null()).then(pl.when(_any(list(pending.values()))).then(pl.lit("undetermined"))
+                                              .otherwise(pl.lit("none")))
+                  .when(higher).then(pl.lit("undetermined")).otherwise(top).alias("level"))
+        g3.append(pl.when(pl.col("level") == "undetermined").then(top).alias("at_least"))
+
+        # severe list
+        listings = get(c.SevereListing)
+        eligible_held = _held(listings, lambda con: not con.deferred)
+        deferred_held = _held(listings, lambda con: con.deferred)
+        listing_unknown = _any([_U(s.rule) for s in listings if not s.con.deferred])
+        g1.append(pl.when(eligible_held).then(cx.TRUE).when(listing_unknown | deferred_held).then(cx.NULL_BOOL)
+                  .otherwise(cx.FALSE).alias("eligible"))
+        criteria = get(c.SevereCriterion)
+        self.lookups = [_Lookup("_kc", [_T(s.rule) for s in criteria], {"criteria": T_LIST},
+                                lambda held: ([rules[s.rule].id for s, h in zip(criteria, held, strict=True) if h],))]
+        for name, kind in (("sanction_ids", c.Sanction), ("incentive_ids", c.Incentive), ("decision_ids", c.Decision)):
+            self.lookups.append(_Lookup(f"_k{name}", [_T(s.rule) for s in get(kind)], {name: T_LIST},
+                                        _first_ids(get(kind))))
+
+        # the loop's warnings: each conclusion that holds, in order (its draft provisions first: ctx.record)
+        for s in comp.slots:
+            con, held = s.con, _T(s.rule)
+            for provision in con.recorded:
+                if provision.draft:
+                    self.program.append(("s", (held, tok.token(
+                        msg("draft_document", lang, title=provision.document_title), None, "draft_document"))))
+            text = source = None
+            if isinstance(con, c.SevereListing) and con.deferred and not con.deferral_stated:
+                text, code = msg("severe_list_deferred", lang, labels=labels(con.refs)), "severe_list_deferred"
+            elif isinstance(con, c.Notice):
+                text, source, code = con.text, labels(con.refs), "pack_warning"
+            elif isinstance(con, c.Deferral):
+                text, code = msg("deferral", lang, labels=labels(con.refs) or rules[s.rule].id, what=con.what,
+                                 to=con.to), "deferral"
+            if text is not None:
+                self.program.append(("s", (held, tok.token(text, source, code))))
+
+        # publication
+        pubs = get(c.PublicationTerms)
+        keys = list(dict.fromkeys(k for s in pubs for k in s.con.as_dict))
+        g1 += [_setter([(s, _T(s.rule)) for s in pubs], k).alias(f"_ps:{k}") for k in keys]
+        pset = {k: pl.col(f"_ps:{k}") for k in keys}
+
+        def pvalues(key: str) -> list[tuple[Slot, Any]]:
+            return [(s, s.con.as_dict[key]) for s in pubs if key in s.con.as_dict]
+
+        starts = [(s, v) for s, v in pvalues("start") if v]
+        g2.append(_choose(pset.get("start", _NULL_INT), [(s.n, comp.first_date(v, False)) for s, v in starts],
+                          pl.Date).alias("_pub_start"))
+        for s, v in starts:
+            self._missing(missing_name(v[0]), (pset["start"] == s.n).fill_null(False)
+                          & pl.col("_pub_start").is_null())
+        self.pub_dates: dict[m.Period, DateComp] = {}
+        for key in ("min", "max"):
+            for _, v in pvalues(key):
+                if isinstance(v, m.Period) and v not in self.pub_dates:
+                    k = len(self.pub_dates)
+                    self.pub_dates[v] = DateComp(m.DateExpr(("publication.start",), v), True, f"_pp{k}", f"_pp{k}?")
+        for key in ("min", "max"):
+            options = []
+            for s, v in pvalues(key):
+                chosen = (pset[key] == s.n).fill_null(False)
+                if isinstance(v, m.Deferred):
+                    text = msg("period_deferred", lang, labels=labels(s.con.refs) or "publication",
+                               which="minimum" if key == "min" else "maximum",
+                               which_zh="最短" if key == "min" else "最长", to=v.to, field=f"{key}_end")
+                    self.program.append(("s", (chosen, tok.token(text, None, "period_deferred"))))
+                elif isinstance(v, m.Period):
+                    options.append((s.n, pl.col(self.pub_dates[v].out)))
+                    self.program.append(("c", pl.when(chosen).then(pl.col(self.pub_dates[v].token))))
+            g4.append(_choose(pset.get(key, _NULL_INT), options, pl.Date)
+                      .alias("publication_min_end" if key == "min" else "_max0"))
+        g2.append(_choose(pset.get("extended_until_removal", _NULL_INT),
+                          [(s.n, pl.lit(bool(v))) for s, v in pvalues("extended_until_removal")], pl.Boolean)
+                  .fill_null(False).alias("publication_extended"))
+        removed = (pl.col("fact:removed_from_list_on") if comp.spec.facts.get("removed_from_list_on") == "date"
+                   else pl.lit(None, dtype=pl.Date))
+        g5.append(pl.when(pl.col("publication_extended") & pl.col("_max0").is_not_null() & removed.is_not_null()
+                          & (removed > pl.col("_max0"))).then(removed).otherwise(pl.col("_max0")).alias("_pub_max_end"))
+        for name, key in (("publication_disclosure", "disclosure"), ("publication_after_end", "after_end")):
+            g2.append(_choose(pset.get(key, _NULL_INT), [(s.n, pl.lit(v, dtype=pl.String)) for s, v in pvalues(key)],
+                              pl.String).alias(name))
+
+        # repair
+        reps = get(c.RepairTerms)
+        rep_applies: list[tuple[Slot, pl.Expr]] = []
+        lockers: list[pl.Expr] = []
+        for s in reps:
+            terms = s.con.as_dict
+            applies = _T(s.rule)
+            if "eligible" in terms and lockers:
+                applies = applies & ~_any(lockers)
+            rep_applies.append((s, applies))
+            if terms.get("eligible") is False:
+                lockers.append(_T(s.rule))
+        rkeys = list(dict.fromkeys(k for s in reps for k in s.con.as_dict))
+        g1 += [_setter(rep_applies, k).alias(f"_rs:{k}") for k in rkeys]
+        rset = {k: pl.col(f"_rs:{k}") for k in rkeys}
+
+        def rvalues(key: str) -> list[tuple[Slot, Any]]:
+            return [(s, s.con.as_dict[key]) for s in reps if key in s.con.as_dict]
+
+        earliest = []
+        for s, v in rvalues("earliest"):
+            if not v:
+                continue
+            dc = comp.date_comp(v)
+            chosen = (rset["earliest"] == s.n).fill_null(False)
+            earliest.append((s.n, pl.col(dc.out)))
+            self._missing(_expr_missing(v), chosen & ~pl.col(dc.exists))
+            self.program.append(("c", pl.when(chosen).then(pl.col(dc.token))))
+        g6.append(_choose(rset.get("earliest", _NULL_INT), earliest, pl.Date).alias("repair_earliest"))
+        g2 += [
+            _choose(rset.get("eligible", _NULL_INT),
+                    [(s.n, pl.lit(v, dtype=pl.Boolean)) for s, v in rvalues("eligible")], pl.Boolean)
+            .alias("repair_eligible"),
+            _choose(rset.get("not_repairable_reason", _NULL_INT),
+                    [(s.n, pl.lit(v, dtype=pl.String)) for s, v in rvalues("not_repairable_reason")],
+                    pl.String).alias("repair_not_repairable_reason"),
+            _choose(rset.get("processing_working_days", _NULL_INT),
+                    [(s.n, pl.lit(v, dtype=pl.Int64)) for s, v in rvalues("processing_working_days")],
+                    pl.Int64).alias("repair_processing_working_days")]
+
+        # deadlines and decisions, in order
+        deadline_slots, self.froms, self.dues, by_decision = [], [], [], {}
+        for s in comp.slots:
+            con, held = s.con, _T(s.rule)
+            if isinstance(con, c.Deadline):
+                dc = comp.date_comp(comp.deadline_expr(con))
+                deadline_slots.append(s)
+                self.froms.append(dc.start)
+                self.dues.append(dc.out)
+                if con.start_paths:
+                    self._missing(missing_name(con.start_paths[0]), held & ~pl.col(dc.exists))
+                self.program.append(("c", pl.when(held).then(pl.col(dc.token))))
+            elif isinstance(con, c.Decision):
+                if con.until is not None:
+                    dc = comp.date_comp(con.until)
+                    self._missing(_expr_missing(con.until), held & ~pl.col(dc.exists))
+                    self.program.append(("c", pl.when(held).then(pl.col(dc.token))))
+                earlier = by_decision.setdefault(con.id, [])
+                for k, f in enumerate(earlier):
+                    if _same_value(f.con.value, con.value):
+                        continue
+                    first = _T(f.rule)
+                    if k:
+                        first = first & ~_any([_T(x.rule) for x in earlier[:k]])
+                    text = msg("decision_conflict", lang, id=con.id, first=repr(f.con.value), second=repr(con.value))
+                    self.program.append(("s", (held & first, tok.token(text, labels(con.refs), "decision_conflict"))))
+                earlier.append(s)
+        self.lookups.append(_Lookup("_kdl", [_T(s.rule) for s in deadline_slots],
+                                    {"deadline_ids": T_LIST, "_dl": pl.List(pl.Int64)},
+                                    lambda held: ([s.con.id for s, h in zip(deadline_slots, held, strict=True) if h],
+                                                  [k for k, h in enumerate(held) if h])))
+
+        # missing facts of undetermined rules
+        sanctions = {i: _held(get(c.Sanction), lambda x, i=i: x.id == i) for i in {s.con.id for s in get(c.Sanction)}}
+        incentives = {i: _held(get(c.Incentive), lambda x, i=i: x.id == i)
+                      for i in {s.con.id for s in get(c.Incentive)}}
+
+        def would_change(con) -> pl.Expr:
+            if isinstance(con, c.DishonestyLevel):
+                return ~_any([applied[L] for L in ranked if _LEVEL_RANK[L] >= _LEVEL_RANK[con.level]])
+            if isinstance(con, c.SevereCriterion):
+                return cx.FALSE
+            if isinstance(con, c.SevereListing):
+                return ~eligible_held
+            if isinstance(con, c.ProcedureStep):
+                return ~_held(get(c.ProcedureStep), lambda x: x.id == con.id)
+            if isinstance(con, c.Sanction):
+                return ~sanctions[con.id]
+            if isinstance(con, c.Incentive):
+                return ~incentives[con.id]
+            if isinstance(con, c.PublicationTerms):
+                return _any([_differs(pset[k], pubs, k, v) for k, v in con.terms])
+            if isinstance(con, c.RepairTerms):
+                return _any([_differs(rset[k], reps, k, v) for k, v in con.terms])
+            if isinstance(con, c.Deadline):
+                return ~_held(get(c.Deadline), lambda x: x.id == con.id)
+            if isinstance(con, c.Decision):
+                return ~_held(get(c.Decision), lambda x: x.id == con.id and x.value == con.value)
+            return cx.TRUE                            # Notice, Deferral: news in themselves
+
+        for rule in rules:
+            own = cx.missing(rule.condition)
+            exceptions = [(o, cx.missing(rules[o].condition)) for o in rule.overridden_by]
+            names = set(own) | {name for _, found in exceptions for name in found}
+            if not names:
+                continue
+            matters = _any([_U(r) for r in rule.readers] + [would_change(con) for con in rule.conclusions])
+            g2.append((_U(rule.index) & matters).alias(f"_R:{rule.index}"))
+            for name in sorted(names):
+                expr = own.get(name, cx.FALSE)
+                if exceptions:
+                    chain = None
+                    for o, found in exceptions:
+                        part = found.get(name, cx.FALSE)
+                        chain = pl.when(_U(o)).then(part) if chain is None else chain.when(_U(o)).then(part)
+                    expr = (pl.when(pl.col(f"raw:{rule.index}").eq_missing(True)).then(chain.otherwise(cx.FALSE))
+                            .otherwise(expr))
+                self._missing(name, pl.col(f"_R:{rule.index}") & expr)
+        names = sorted(self.missing)
+        self.lookups.append(_Lookup("_km", [_any(self.missing[name]) for name in names], {"missing_facts": T_LIST},
+                                    lambda held: ([name for name, h in zip(names, held, strict=True) if h],)))
+
+        # the warnings' key: the version choice, the identifier's token, which static warnings hold, the dates'
+        self.warn_mask = _Mask("_kw", [arg[0] for kind, arg in self.program if kind == "s"])
+        g7 = []
+        for lookup in self.lookups:
+            g7 += lookup.mask.columns()
+        g7 += self.warn_mask.columns()
+        parts = [pl.col(name).cast(pl.String) for name in self.warn_mask.names]
+        parts += [expr.fill_null("") for kind, expr in self.program if kind == "c"]
+        g8 = [pl.concat_str(parts, separator="|").alias("_wkey")]
+        self.before_dates = [g1, g2, g3]
+        self.after_pub_dates = [g4, g5]
+        self.after_dates = [g6, g7, g8]
+        self._words: dict[str, tuple[list[str], list[str]]] = {}
+
+    def _missing(self, name: str, expr: pl.Expr) -> None:
+        self.missing.setdefault(name, []).append(expr)
+
+    # --- running ------------------------------------------------------------------------------------------------
+
+    def run(self, df: pl.DataFrame, keep: tuple[str, ...] = ()) -> pl.DataFrame:
+        """The assembled columns of a batch (OUTPUT and the flat table's lists), with the columns `keep`."""
+        comp = self.comp
+        lf = df.lazy()
+        for group in comp.rule_groups + self.before_dates:
+            lf = lf.with_columns(group)
+        df = lf.collect()
+        if self.pub_dates:
+            df = comp.with_dates(df, list(self.pub_dates.values()))
+        lf = df.lazy()
+        for group in self.after_pub_dates:
+            lf = lf.with_columns(group)
+        df = comp.with_dates(lf.collect(), list(comp.conclusion_dates.values()))
+        lf = df.lazy()
+        for group in self.after_dates:
+            if group:
+                lf = lf.with_columns(group)
+        needed = [*OUTPUT, *keep, "_vchoice", "_vwarn", "_vcodes", "_itext", "_unread", "_ucodes", "_wkey",
+                  *self.froms, *self.dues, *(name for lookup in self.lookups for name in lookup.mask.names)]
+        df = lf.select(list(dict.fromkeys(needed))).collect()       # narrow before the joins
+        lf = df.lazy()
+        for lookup in self.lookups:
+            lf = lf.join(lookup.table(df), on=lookup.mask.names, how="left", maintain_order="left")
+        rest, rest_texts = self._warnings(df)
+        lf = lf.join(rest, on="_wkey", how="left", maintain_order="left")
+        first, first_codes = [pl.col("_vwarn")], [pl.col("_vcodes")]
+        if df.get_column("_itext").null_count() < df.height:       # an identifier warning in the batch
+            ident = pl.col("_itext")
+            first.append(pl.when(ident.is_null()).then(_EMPTY_TEXTS).otherwise(pl.concat_list([ident])))
+            first_codes.append(pl.when(ident.is_null()).then(_EMPTY_TEXTS).otherwise(pl.lit(["identifier"])))
+        lf = lf.with_columns(pl.concat_list([*first, pl.col("_unread"), pl.col("_rwarn")]).alias("warnings"),
+                             pl.concat_list([*first_codes, pl.col("_ucodes"), pl.col("_rcodes")])
+                             .alias("warning_codes"))
+        if self.froms:                 # (a list of Int32 is gathered faster than a list of Date)
+            lf = lf.with_columns(
+                *(pl.concat_list([pl.col(c).cast(pl.Int32) for c in cols]).list.gather(pl.col("_dl"))
+                  .cast(pl.List(pl.Date)).alias(name) for name, cols in (("deadline_from", self.froms),
+                                                                          ("deadline_due", self.dues))))
+        else:
+            lf = lf.with_columns(_EMPTY_DATES.alias("deadline_from"), _EMPTY_DATES.alias("deadline_due"))
+        df = lf.collect()
+        return self._overlaps(df, rest_texts)
+
+    def _warnings(self, df: pl.DataFrame) -> tuple[pl.LazyFrame, dict[str, tuple]]:
+        """Word the warnings after the first three kinds once per distinct key, merged by text with their sources
+        (Context.warnings). Returns the table to join and, per key, the merged entries (for `_overlaps`)."""
+        keys = df.get_column("_wkey").unique().to_list()
+        texts, codes, entries = [], [], {}
+        for key in keys:
+            found = self._words.get(key)
+            if found is None:
+                if len(self._words) > 50_000:
+                    self._words.clear()
+                found = self._words[key] = self._word(key)
+            entries[key] = found
+            texts.append([f"{text} ({'; '.join(src)})" if src else text for text, _, src in found])
+            codes.append([code for _, code, _ in found])
+        table = pl.DataFrame({"_wkey": keys, "_rwarn": texts, "_rcodes": codes},
+                             schema={"_wkey": pl.String, "_rwarn": T_LIST, "_rcodes": T_LIST})
+        return table.lazy(), entries
+
+    def _word(self, key: str) -> tuple[tuple[str, str, list[str]], ...]:
+        comp, program, mask = self.comp, self.program, self.warn_mask
+        fields = key.split("|")
+        n_words = len(mask.names)
+        held = iter(mask.decode(tuple(int(x) for x in fields[:n_words])))
+        cal = iter(fields[n_words:])
+        static = comp.tokens.items
         merged: dict[str, tuple[str, list[str]]] = {}
-        for token in key.split(",") if key else ():
-            if token[0] == "c":
-                text, source, code = d.calendar_text(token, comp.cal, comp.lang), None, "calendar_unknown"
-            else:
-                text, source, code = (static if token[0] == "s" else batch)[int(token[1:])]
+
+        def add(text: str, source: str | None, code: str) -> None:
             found = merged.get(text)
             if found is None:
                 found = merged[text] = (code, [])
             if source and source not in found[1]:
                 found[1].append(source)
-        texts.append([f"{text} ({'; '.join(src)})" if src else text for text, (_, src) in merged.items()])
-        codes.append([code for code, _ in merged.values()])
-    table = pl.DataFrame({"_wkey": keys, "warnings": texts, "warning_codes": codes},
-                         schema={"_wkey": pl.String, "warnings": T_LIST, "warning_codes": T_LIST})
-    return df.join(table, on="_wkey", how="left", maintain_order="left")
+        for kind, arg in program:
+            if kind == "s":
+                if next(held):
+                    add(*static[int(arg[1][1:])])
+            else:
+                for token in next(cal).split("/"):
+                    if token:
+                        add(*d.token_text(token, comp.periods, comp.cal, comp.lang))
+        return tuple((text, code, src) for text, (code, src) in merged.items())
+
+    def _overlaps(self, df: pl.DataFrame, entries: dict[str, tuple]) -> pl.DataFrame:
+        """The first three kinds of warnings (version, identifier, unread names) come before every other and are
+        worded by their own templates; were one of their texts also the text of a later warning, the reference
+        would merge the two (the later one's sources added to the first): merge those rows one by one."""
+        later = {text for found in entries.values() for text, _, _ in found}
+        first = set(df.get_column("_itext").drop_nulls().unique().to_list())
+        first |= set(df.get_column("_unread").explode().drop_nulls().unique().to_list())
+        first |= {text for k in df.get_column("_vchoice").unique().to_list() for text in self.comp.choices[k][1]}
+        if not later & first:
+            return df
+        rows = df.select("_vchoice", "_itext", "_unread", "_wkey").rows()
+        texts, codes = [], []
+        for choice, itext, unread, key in rows:
+            merged: dict[str, tuple[str, list[str]]] = {}
+            for text, code in ([(t, "version") for t in self.comp.choices[choice][1]]
+                               + ([(itext, "identifier")] if itext else []) + [(t, "unread") for t in unread]):
+                merged.setdefault(text, (code, []))
+            for text, code, src in entries[key]:
+                found = merged.setdefault(text, (code, []))
+                found[1].extend(x for x in src if x not in found[1])
+            texts.append([f"{text} ({'; '.join(src)})" if src else text for text, (_, src) in merged.items()])
+            codes.append([code for code, _ in merged.values()])
+        return df.with_columns(pl.Series("warnings", texts, dtype=T_LIST),
+                               pl.Series("warning_codes", codes, dtype=T_LIST))

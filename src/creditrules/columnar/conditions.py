@@ -16,7 +16,7 @@ not be worked out).
 from __future__ import annotations
 
 import operator
-from typing import Callable
+from collections.abc import Callable
 
 import polars as pl
 

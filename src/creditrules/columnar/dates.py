@@ -16,14 +16,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
 
 import numpy as np
 import polars as pl
 
 from .. import model as m
 from ..messages import msg
-from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, _year_list, add_period
+from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, add_period
 
 EPOCH = dt.date(1970, 1, 1)
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1), dt.date(9999, 12, 31)
@@ -110,54 +109,90 @@ def calendar_token(start: pl.Expr, result: pl.Expr, cal: Calendar) -> pl.Expr:
                        b.cast(pl.String)]))
 
 
-def calendar_text(token: str, cal: Calendar, lang: str) -> str:
-    """The reference's warning for a calendar token (Context._calendar_warning)."""
+def beyond_token(start: pl.Expr, pk: int) -> pl.Expr:
+    """`b<start>:<pk>`: start + period number pk falls outside the days Python can hold."""
+    return pl.concat_str([pl.lit("b"), start.dt.to_string("%Y-%m-%d"), pl.lit(f":{pk}")])
+
+
+def reference_tokens(comp, period_key: int) -> str | None:
+    """The tokens of a reference DateComputation: what Context._calendar_warning warns about it."""
+    parts = []
+    if comp.result is None and comp.beyond_calendar:
+        parts.append(f"b{comp.start.isoformat()}:{period_key}")
+    if comp.unknown_years:
+        first = comp.start + dt.timedelta(days=1) if comp.start < LAST_DAY else comp.start
+        parts.append(f"c{comp.start.isoformat()}:{first.year}:{comp.unknown_years[-1]}")
+    return "/".join(parts) or None
+
+
+def token_text(token: str, periods: list, cal: Calendar, lang: str) -> tuple[str, None, str]:
+    """The reference's warning for a token (Context._calendar_warning): (text, source, code)."""
+    if token[0] == "b":
+        start, pk = token[1:].split(":")
+        comp = reference_period(dt.date.fromisoformat(start), periods[int(pk)], cal)
+        return comp.beyond_warning(lang), None, "beyond_calendar"
     start, a, b = token[1:].split(":")
     years = cal.unknown_years(int(a), int(b))
-    return msg("calendar_unknown", lang, years=_year_list(years), start=dt.date.fromisoformat(start), first=years[0])
+    text = msg("calendar_unknown", lang, years=", ".join(str(y) for y in years), start=dt.date.fromisoformat(start),
+               first=years[0])
+    return text, None, "calendar_unknown"
 
 
-def reference_working_days(cal: Calendar, start: dt.date, n: int) -> tuple[Optional[dt.date], Optional[str]]:
-    """The reference computation for one day: (result, calendar token or None)."""
+def reference_working_days(cal: Calendar, start: dt.date, n: int, period_key: int):
+    """The reference computation for one day: (result, its tokens or None)."""
     comp = cal.calendar.add_working_days(start, n)
-    if not comp.unknown_years:
-        return comp.result, None
-    nxt = start + dt.timedelta(days=1) if start < LAST_DAY else start
-    return comp.result, f"c{start.isoformat()}:{nxt.year}:{comp.unknown_years[-1]}"
+    return comp.result, reference_tokens(comp, period_key)
 
 
-def add_working_days(df: pl.DataFrame, start: str, n: int, out: str, token: str, cal: Calendar) -> pl.DataFrame:
-    """Adds the columns `out` (start + n working days) and `token` (its calendar token) to df."""
-    col = pl.col(start)
+def working_days_expr(start: pl.Expr, n: int, cal: Calendar) -> pl.Expr:
+    """start + n working days by the table (null where the table cannot say: see `unresolved`)."""
     if n == 0:            # add_working_days(start, 0) is start itself, nothing counted
-        return df.with_columns(col.alias(out), pl.lit(None, dtype=pl.String).alias(token))
+        return start
     if n > MAX_WORKING_DAYS:
-        return df.with_columns(pl.lit(None, dtype=pl.Date).alias(out), pl.lit(None, dtype=pl.String).alias(token))
-    index = col.cast(pl.Int32).cast(pl.Int64) - cal.base
+        return pl.lit(None, dtype=pl.Date)
+    index = start.cast(pl.Int32).cast(pl.Int64) - cal.base
     inside = index.is_between(0, cal.size - 1)
-    gathered = pl.lit(cal.after(n)).gather(index.clip(0, cal.size - 1))
-    result = pl.when(inside).then(_date_from_days(gathered))
-    df = df.with_columns(result.alias(out))
-    unresolved = df.select((col.is_not_null() & pl.col(out).is_null()).any()).item()
-    if unresolved:                 # outside the table: the reference itself, once per distinct start day
-        starts = df.filter(col.is_not_null() & pl.col(out).is_null()).get_column(start).unique().to_list()
-        worked = [reference_working_days(cal, day, n) for day in starts]
-        patch = pl.DataFrame({start: starts, "__r": [r for r, _ in worked], "__t": [t for _, t in worked]},
-                             schema={start: pl.Date, "__r": pl.Date, "__t": pl.String})
-        df = df.join(patch, on=start, how="left", maintain_order="left")
-        df = df.with_columns(pl.coalesce(pl.col(out), pl.col("__r")).alias(out))
-        df = df.with_columns(pl.coalesce(pl.col("__t"), calendar_token(col, pl.col(out), cal)).alias(token))
-        return df.drop("__r", "__t")
-    return df.with_columns(calendar_token(col, pl.col(out), cal).alias(token))
+    return pl.when(inside).then(_date_from_days(pl.lit(cal.after(n)).gather(index.clip(0, cal.size - 1))))
 
 
-def add_period_columns(df: pl.DataFrame, start: str, period: m.Period, out: str, token: str,
-                       cal: Calendar) -> pl.DataFrame:
-    """`out` = start + period (dates.add: working days, or years/months/days), `token` its calendar token."""
+def period_expr(start: pl.Expr, period: m.Period, cal: Calendar) -> pl.Expr:
+    """start + period (engine/dates.add): working days, or years/months/days."""
     if period.working_days:
-        return add_working_days(df, start, period.working_days, out, token, cal)
-    return df.with_columns(add_months_days(pl.col(start), period).alias(out),
-                           pl.lit(None, dtype=pl.String).alias(token))
+        return working_days_expr(start, period.working_days, cal)
+    return add_months_days(start, period)
+
+
+def unresolved(start: pl.Expr, result: pl.Expr, period: m.Period) -> pl.Expr | None:
+    """Rows the table could not work out (None: the period never needs the reference)."""
+    if not period.working_days or period.working_days > MAX_WORKING_DAYS:
+        return None
+    return start.is_not_null() & result.is_null()
+
+
+def token_expr(start: pl.Expr, result: pl.Expr, period: m.Period, pk: int, cal: Calendar) -> pl.Expr:
+    """The warnings' tokens of start + period (null: none): beyond the calendar, or years it lacks."""
+    if period.working_days > MAX_WORKING_DAYS:
+        return pl.when(start.is_not_null()).then(beyond_token(start, pk))
+    if not period.working_days:
+        return pl.when(start.is_not_null() & result.is_null()).then(beyond_token(start, pk))
+    return calendar_token(start, result, cal)       # rows the table cannot work out are patched by the reference
+
+
+def patch(df: pl.DataFrame, start: str, n: int, out: str, token: str, pk: int, cal: Calendar) -> pl.DataFrame:
+    """Work out with the reference itself, once per distinct start day, the rows the table could not."""
+    todo = pl.col(start).is_not_null() & pl.col(out).is_null()
+    starts = df.filter(todo).get_column(start).unique().to_list()
+    if not starts:
+        return df
+    worked = [reference_working_days(cal, day, n, pk) for day in starts]
+    table = pl.DataFrame({start: starts, "__r": [r for r, _ in worked], "__t": [t for _, t in worked],
+                          "__p": [True] * len(starts)},
+                         schema={start: pl.Date, "__r": pl.Date, "__t": pl.String, "__p": pl.Boolean})
+    df = df.join(table, on=start, how="left", maintain_order="left")
+    patched = pl.col("__p").fill_null(False) & pl.col(out).is_null()
+    df = df.with_columns(pl.when(patched).then(pl.col("__t")).otherwise(pl.col(token)).alias(token),
+                         pl.when(patched).then(pl.col("__r")).otherwise(pl.col(out)).alias(out))
+    return df.drop("__r", "__t", "__p")
 
 
 def reference_period(start: dt.date, period: m.Period, cal: Calendar):

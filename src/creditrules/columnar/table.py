@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from types import SimpleNamespace
+from typing import Any
 
 import polars as pl
 
+from ..engine.assemble import _unread_names
 from ..errors import CreditRulesError, Position
-from ..event import MAX_INT, MAX_TEXT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
+from ..event import MAX_INT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
 from ..identifiers import identifier_warning
+from ..messages import msg
 from ..plan import conclusions as c
 from ..plan import conditions as n
 from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, date_key, fact_key, present_key
@@ -61,20 +65,32 @@ def _text(value: Any) -> str:
     return value
 
 
-def _opt_text(value: Any) -> Optional[str]:
+def _opt_text(value: Any) -> str | None:
     return None if value is None else _text(value)
 
 
-def _date(value: Any) -> Optional[dt.date]:
+_DAYS: dict[str, dt.date] = {}              # ISO texts already read (dates repeat: a batch has few distinct days)
+
+
+def _date(value: Any) -> dt.date | None:
     if value is None:
         return None
+    if type(value) is str:
+        day = _DAYS.get(value)
+        if day is not None:
+            return day
+        if _ISO.fullmatch(value):
+            try:
+                day = dt.date.fromisoformat(value)
+            except ValueError:
+                raise _Slow from None
+            if len(_DAYS) > 200_000:
+                _DAYS.clear()
+            _DAYS[value] = day
+            return day
+        raise _Slow
     if type(value) is dt.date:
         return value
-    if type(value) is str and _ISO.fullmatch(value):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise _Slow from None
     raise _Slow
 
 
@@ -103,7 +119,7 @@ class Spec:
     checks: dict = field(default_factory=dict)  # fact name -> (type, allowed values)
 
     @classmethod
-    def of(cls, plan: Plan) -> "Spec":
+    def of(cls, plan: Plan) -> Spec:
         vocab = plan.vocab
         facts: dict[str, None] = dict.fromkeys(sorted(plan.schema.read_facts))
         paths: dict[str, None] = dict.fromkeys(plan.schema.date_paths)
@@ -145,14 +161,19 @@ class Spec:
         return spec
 
     def _fast_bound_ok(self) -> bool:
-        """The fast path's caps keep every record it takes far inside parse_event's limits (else it is off)."""
-        names = [*self.kinds, *self.subject_types, *self.roles, *self.basis_types, *self.conduct, *self.checks]
-        longest = max((len(x) for x in names), default=0) + max(
-            (len(v) for _, vals in self.checks.values() for v in vals), default=0)
-        strings = 8 + len(self.checks) + 3 * FAST_ITEMS
-        chars = strings * FAST_TEXT + (len(self.checks) + 1) * FAST_ITEMS * longest + 40 * (20 + len(self.checks))
-        values = 20 + 4 * FAST_ITEMS + len(self.checks) * (FAST_ITEMS + 1) + FAST_ITEMS
-        return chars < MAX_TOTAL and values < MAX_VALUES and longest <= FAST_TEXT
+        """The fast path's caps keep every record it takes far inside parse_event's limits (else it is off):
+        free texts (ids, names, numbers, text facts, persons' names and ids) up to FAST_TEXT characters, lists and
+        persons up to FAST_ITEMS, every other text a vocabulary name."""
+        def longest(names) -> int:
+            return max((len(x) for x in names), default=0)
+        texts = 4 + sum(1 for t, _ in self.checks.values() if t == "text") + 2 * FAST_ITEMS
+        names = [self.kinds, self.subject_types, self.basis_types, self.checks]
+        chars = (texts * FAST_TEXT + sum(longest(x) for x in names) + FAST_ITEMS * longest(self.roles)
+                 + FAST_ITEMS * longest(self.conduct) + sum(len(k) for k in self.checks) + 200
+                 + sum(FAST_ITEMS * longest(v) if t == "list" else longest(v) for t, v in self.checks.values()))
+        lists = sum(1 for t, _ in self.checks.values() if t == "list")
+        values = 40 + 5 * FAST_ITEMS + lists * (FAST_ITEMS + 1) + len(self.checks)
+        return chars < MAX_TOTAL // 2 and values < MAX_VALUES // 2
 
     def fact_dtype(self, name: str):
         return DTYPES[self.facts[name]]
@@ -176,28 +197,33 @@ class Rows:
         self.ids: list[str] = []
         self.kind: list[str] = []
         self.subject: list[str] = []
-        self.subject_id: list[Optional[str]] = []
+        self.subject_id: list[str | None] = []
         self.name_given: list[bool] = []
-        self.birth: list[Optional[dt.date]] = []
+        self.birth: list[dt.date | None] = []
         self.persons: list[int] = []
-        self.conduct: list[Optional[list]] = []
-        self.basis: list[Optional[str]] = []
+        self.conduct: list[list | None] = []
+        self.basis: list[str | None] = []
         self.number_given: list[bool] = []
-        self.decided: list[Optional[dt.date]] = []
-        self.effective: list[Optional[dt.date]] = []
-        self.occurred: list[Optional[dt.date]] = []
+        self.decided: list[dt.date | None] = []
+        self.effective: list[dt.date | None] = []
+        self.occurred: list[dt.date | None] = []
         self.facts: dict[str, list] = {name: [] for name in spec.facts}      # (row, value) pairs
-        self.ident_warning: list[Optional[str]] = []
-        self.events: list[Optional[CreditEvent]] = []
+        self.ident_text: list[str | None] = []          # the identifier's check warning
+        self.unread_text: list[str] = []                   # the unread-name warnings, joined by _SEP
+        self._unread: dict[tuple, str] = {}
+        self._unread_words = _unread_templates(spec.plan, lang)
+        self.unread_codes: list[str] = []
+        self._unread_codes = ["", "unread", _SEP.join(["unread"] * 2), _SEP.join(["unread"] * 3)]
+        self.events: list[CreditEvent | None] = []
         self.keep_events = keep_events
-        self.errors: list[tuple[int, Optional[int], CreditRulesError]] = []
+        self.errors: list[tuple[int, int | None, CreditRulesError]] = []
 
     def __len__(self) -> int:
         return len(self.index)
 
     # --- adding records -------------------------------------------------------------------------------------
 
-    def add(self, i: int, raw: Any, where: str = "<batch>", line: Optional[int] = None) -> None:
+    def add(self, i: int, raw: Any, where: str = "<batch>", line: int | None = None) -> None:
         """Check one record and add it (or its error), as api._stream does."""
         if not self.keep_events and self.spec.fast and type(raw) is dict:
             try:
@@ -234,18 +260,29 @@ class Rows:
         self.name_given.append(name_given)
         self.birth.append(birth)
         self.persons.append(persons)
-        self.conduct.append(list(conduct) if conduct is not None else None)
+        self.conduct.append(_SEP.join(conduct) if conduct is not None else None)
         self.basis.append(btype)
         self.number_given.append(number_given)
         self.decided.append(decided)
         self.effective.append(effective)
         self.occurred.append(occurred)
-        self.ident_warning.append(identifier_warning(stype, sid, self.lang) if sid else None)
+        self.ident_text.append(identifier_warning(stype, sid, self.lang) if sid else None)
+        schema = self.spec.plan.schema
+        key = (kind if kind not in schema.read_kinds else "",
+               tuple(t for t in conduct if t not in schema.read_conduct) if conduct else (),
+               tuple(sorted(f for f in facts if f not in schema.read_facts)))
+        text = self._unread.get(key)
+        if text is None:
+            if len(self._unread) > 100_000:
+                self._unread.clear()
+            text = self._unread[key] = self._unread_words(*key)
+        self.unread_text.append(text)
+        self.unread_codes.append(self._unread_codes[text.count(_SEP) + 1 if text else 0])
         columns = self.facts
         for name, value in facts.items():
             col = columns.get(name)
             if col is not None:
-                col.append((row, list(value) if isinstance(value, tuple) else value))
+                col.append((row, _SEP.join(value) if isinstance(value, (list, tuple)) else value))
 
     def _add_fast(self, i: int, raw: dict) -> None:
         """parse_event's checks for the usual shape (see the module docstring); _Slow for anything else."""
@@ -354,24 +391,63 @@ class Rows:
             "_name_given": pl.Series("_name_given", self.name_given, dtype=pl.Boolean),
             "_birth": pl.Series("_birth", self.birth, dtype=pl.Date),
             "_persons": pl.Series("_persons", self.persons, dtype=pl.Int64),
-            CONDUCT: pl.Series(CONDUCT, self.conduct, dtype=pl.List(pl.String)),
+            CONDUCT: pl.Series(CONDUCT, self.conduct, dtype=pl.String),
             BASIS: pl.Series(BASIS, self.basis, dtype=pl.String),
             "_number_given": pl.Series("_number_given", self.number_given, dtype=pl.Boolean),
             "_decided": pl.Series("_decided", self.decided, dtype=pl.Date),
             "_effective": pl.Series("_effective", self.effective, dtype=pl.Date),
             "_occurred": pl.Series("_occurred", self.occurred, dtype=pl.Date),
-            "_ident_warning": pl.Series("_ident_warning", self.ident_warning, dtype=pl.String),
+            "_itext": pl.Series("_itext", self.ident_text, dtype=pl.String),
+            "_unread": pl.Series("_unread", self.unread_text, dtype=pl.String),
+            "_ucodes": pl.Series("_ucodes", self.unread_codes, dtype=pl.String),
         }
         for name, pairs in self.facts.items():
             values: list = [None] * size
             for row, value in pairs:
                 values[row] = value
             key = fact_key(name)
-            cols[key] = pl.Series(key, values, dtype=self.spec.fact_dtype(name))
-        return pl.DataFrame(cols)
+            listed = self.spec.facts[name] == "list"
+            cols[key] = pl.Series(key, values, dtype=pl.String if listed else self.spec.fact_dtype(name))
+        lists = [CONDUCT, "_unread", "_ucodes"] + [fact_key(name) for name, t in self.spec.facts.items() if t == "list"]
+        return pl.DataFrame(cols).with_columns([_split(key) for key in lists])
 
 
 _ABSENT = object()
+
+
+def _unread_templates(plan: Plan, lang: str):
+    """(kind if no rule reads it, unread conduct tags, unread facts sorted) -> the engine's unread-name warnings
+    (engine/assemble._unread_names) joined by _SEP: the kind's asked of the engine itself, the lists' words made
+    from its messages with the names put in as it puts them."""
+    pack = plan.pack.id
+    marker = "\x00"
+    conduct = msg("unread_conduct", lang, pack=pack, names=marker).split(marker)
+    facts = msg("unread_facts", lang, pack=pack, names=marker).split(marker)
+    kinds: dict[str, str] = {}
+
+    def kind_text(kind: str) -> str:
+        if kind not in kinds:
+            texts: list[str] = []
+            _unread_names(plan, SimpleNamespace(kind=kind, conduct=None, facts={}),
+                          SimpleNamespace(lang=lang, warn=lambda text, *_: texts.append(text)))
+            kinds[kind] = texts[0]
+        return kinds[kind]
+
+    def words(kind: str, tags: tuple, names: tuple) -> str:
+        out = [kind_text(kind)] if kind else []
+        if tags:
+            out.append(conduct[0] + ", ".join(f"`{t}`" for t in tags) + conduct[1])
+        if names:
+            out.append(facts[0] + ", ".join(f"`{f}`" for f in names) + facts[1])
+        return _SEP.join(out)
+    return words
+_SEP = "\x1f"              # list members (vocabulary names) are gathered as one text, split by polars
+_EMPTY = pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).first()
+
+
+def _split(key: str) -> pl.Expr:
+    col = pl.col(key)
+    return pl.when(col == "").then(_EMPTY).otherwise(col.str.split(_SEP)).alias(key)
 
 FIELD_PRESENT = {
     "basis": pl.col(BASIS).is_not_null(),
@@ -411,7 +487,9 @@ def derived_columns(spec: Spec) -> list[pl.Expr]:
     for path in spec.date_paths:
         out.append(date_column(spec, path).alias(date_key(path)))
     birth, day = pl.col("_birth"), pl.coalesce(pl.col("_occurred"), pl.col("_decided"))
-    later = (day.dt.month() * 100 + day.dt.day()) <= (birth.dt.month() * 100 + birth.dt.day())
+    def month_day(x: pl.Expr) -> pl.Expr:          # dt.month() and dt.day() are Int8: widen before arithmetic
+        return x.dt.month().cast(pl.Int32) * 100 + x.dt.day().cast(pl.Int32)
+    later = month_day(day) <= month_day(birth)
     age = day.dt.year().cast(pl.Int64) - birth.dt.year().cast(pl.Int64) - later.cast(pl.Int64)
     out.append(pl.when(birth.is_not_null() & day.is_not_null()).then(pl.max_horizontal(age, pl.lit(0)))
                .alias(AGE))

@@ -18,6 +18,7 @@ from typing import Any, Optional, Protocol
 from ..determination import TraceEntry
 from ..event import CreditEvent
 from ..identifiers import identifier_warning
+from ..messages import msg
 from ..plan import conclusions as c
 from ..plan.conditions import Truth, Verdict
 from ..plan.facts import KIND, View
@@ -173,6 +174,21 @@ def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, l
     return entry
 
 
+def _unread_names(plan: Plan, event: CreditEvent, ctx: Context) -> None:
+    """Warn when the event's kind, a conduct tag or a fact is read by no rule of the pack: an event meant for
+    another jurisdiction must not come back "dishonesty: none" without a word (CONTRACT.md section 3)."""
+    schema = plan.schema
+    if event.kind not in schema.read_kinds:
+        ctx.warn(msg("unread_kind", ctx.lang, pack=plan.pack.id, name=event.kind))
+    if event.conduct:
+        tags = [t for t in event.conduct if t not in schema.read_conduct]
+        if tags:
+            ctx.warn(msg("unread_conduct", ctx.lang, pack=plan.pack.id, names=", ".join(f"`{t}`" for t in tags)))
+    facts = [f for f in event.facts if f not in schema.read_facts]
+    if facts:
+        ctx.warn(msg("unread_facts", ctx.lang, pack=plan.pack.id, names=", ".join(f"`{f}`" for f in sorted(facts))))
+
+
 def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared, *, lang: str = "en",
               trace: str = "full", tracer: Optional[Tracer] = None) -> Evaluation:
     """Evaluate one event: the determination as plain data (CONTRACT.md section 3), with its evaluation."""
@@ -185,6 +201,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
     id_warning = identifier_warning(event.subject.type, event.subject.id, lang)
     if id_warning:
         ctx.warn(id_warning)
+    _unread_names(plan, event, ctx)
     collectors: list[Collector] = [cls(ctx) for cls in COLLECTORS]
     by_kind: dict[type[c.Conclusion], Collector] = {kind: col for col in collectors for kind in col.kinds}
 

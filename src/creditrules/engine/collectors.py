@@ -79,6 +79,10 @@ class Context:
         return comp
 
     def _calendar_warning(self, comp: DateComputation) -> None:
+        if comp.result is None and comp.beyond_calendar:
+            beyond = comp.beyond_warning(self.lang)
+            if beyond:
+                self.warn(beyond)
         if comp.unknown_years:
             years = ", ".join(str(y) for y in comp.unknown_years)
             self.warn(msg("calendar_unknown", self.lang, years=years, start=comp.start, first=comp.unknown_years[0]))

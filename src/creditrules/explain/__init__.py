@@ -10,9 +10,11 @@ evaluating variants of the event through the same library call.
     explanation_tree(evaluation, lang, ...)         a rich renderable (`explain`, text)
     why_not_data(evaluation, target, lang) -> dict  why `target` does or does not apply, and the smallest change
     why_not_tree(evaluation, target, lang)          the same, a rich renderable (`explain --why-not`)
+    summary_text(determination, lang) -> str        a determination in a few lines (`evaluate --format text`)
 
 Modules: words.py (the words, values in words, user text made visible), data.py (the explanation data),
-text.py (terminal), html.py (HTML), whynot.py (the chain and the smallest change).
+text.py (terminal), html.py (HTML), pdf.py (the page printed by headless Chromium), whynot.py (the chain
+and the smallest change), summary.py (a determination in a few lines).
 """
 from __future__ import annotations
 
@@ -21,11 +23,12 @@ from typing import Any
 from ..engine.assemble import Evaluation
 from .data import explanation_data
 from .html import render_html
+from .summary import summary_text
 from .text import render_text, render_why_not
 from .whynot import known_outcome_ids, unknown_outcome, why_not_data
 
 __all__ = ["explanation_data", "explanation_html", "explanation_tree", "why_not_data", "why_not_tree",
-           "why_not_html", "known_outcome_ids", "unknown_outcome"]
+           "why_not_html", "known_outcome_ids", "unknown_outcome", "summary_text"]
 
 
 def explanation_html(evaluation: Evaluation, lang: str = "zh", *, sanction: str | None = None) -> str:

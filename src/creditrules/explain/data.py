@@ -151,7 +151,7 @@ class _Builder:
     def measures_phrase(self, sanctions: list[dict], short: bool = False) -> str:
         w = self.w
         if not sanctions:
-            return w["measures_none"]
+            return w["measures_none_short" if short else "measures_none"]
         text = w["measures_short" if short else "measures"].format(n=len(sanctions))
         general = sum(1 for x in sanctions if x["tier"] == "general")
         extra = []
@@ -162,10 +162,10 @@ class _Builder:
             extra.append(w["measures_persons"].format(n=persons))
         return text + (w["open"] + w["list_sep"].join(extra) + w["close"] if extra else "")
 
-    def window(self) -> str:
+    def window(self, short: bool = False) -> str:
         p, w, lang = self.det["publication"], self.w, self.lang
         if not p["rules"]:
-            return w["publication_silent"]
+            return w["silent_short" if short else "publication_silent"]
         parts = [w["disclosure"].get(p["disclosure"], str(p["disclosure"]))]
         if p["min_end"] is None and p["max_end"] is None:
             parts.append(w["window_none"])
@@ -203,24 +203,25 @@ class _Builder:
         p, w = self.det["publication"], self.w
         fields = {k: _iso(p[k]) for k in ("disclosure", "start", "min_end", "max_end", "extended_until_removal",
                                             "after_end")}
-        return {"key": "publication", "title": w["publication"], "statement": self.window(), "value": fields,
+        return {"key": "publication", "title": w["publication"], "statement": self.window(short=True),
+                "value": fields,
                 "notes": [wd.computation(t, self.lang) for t in p["computations"]],
                 "reasons": self.reasons(p["rules"]), "citations": self.cites(p["citations"]), "items": []}
 
-    def repair_phrase(self) -> str:
+    def repair_phrase(self, short: bool = False) -> str:
         r, w, lang = self.det["repair"], self.w, self.lang
         if r["eligible"] is False:
             return w["repair_no"] + (w["open"] + r["not_repairable_reason"] + w["close"]
                                      if r["not_repairable_reason"] else "")
         if r["earliest"] is not None:
-            return w["repair_earliest"].format(day=wd.day(r["earliest"], lang))
+            return w["repair_earliest_short" if short else "repair_earliest"].format(day=wd.day(r["earliest"], lang))
         if r["eligible"] is True:
             return w["repair_yes"]
-        return w["repair_unknown"]
+        return w["repair_unknown_short" if short else "repair_unknown"]
 
     def repair(self) -> dict:
         r, w = self.det["repair"], self.w
-        statement = self.repair_phrase()
+        statement = self.repair_phrase(short=True)
         if r["processing_working_days"] is not None:
             statement += w["sep"] + w["repair_days"].format(n=r["processing_working_days"])
         return {"key": "repair", "title": w["repair"], "statement": statement,

@@ -85,7 +85,8 @@ class TextRenderer:
         if item.get("persons"):
             pieces += [" — ", f"{w['persons']}{w['colon']}", item["persons"]]
         if len(cites) == 1 and not item.get("notes") and not show_reasons and not self.full_text:
-            node = parent.add(line(*pieces, w["colon"]) + citation_line(cites[0], None, w))
+            joint = " — " if item["key"] in ("decision", "deadline") else w["colon"]
+            parent.add(line(*pieces, joint) + citation_line(cites[0], None, w))
             return
         node = parent.add(line(*pieces))
         for note in item.get("notes") or ():
@@ -190,7 +191,7 @@ def _why_node(parent: Tree, node: dict, w: dict) -> None:
     if "rule" in node:
         label = line(*([(mark, style)] if mark else []),
                      (f"{w['exception'] if node.get('exception') else w['rule']} {node['rule']}", "cyan"),
-                     ": " if w["colon"] == ": " else w["colon"],
+                     w["colon"],
                      (node["outcome_words"], _OUTCOME_STYLE.get(node["outcome"], "")), " — ", node["because"])
     else:
         label = line((mark, style), node["text"])

@@ -6,14 +6,14 @@ the way (false or unknown where the rule needs them true; true where an exceptio
 leaves into the rules they read and into the exceptions that override them, down to the facts. Nothing here
 decides anything: the smallest change is found by evaluating variants of the event with `api.evaluation` (a
 missing or false yes/no fact set, a conduct tag or list member the condition names added, an enum value the
-condition names), singly, then in pairs, then in threes, within a fixed budget, keeping the smallest sets that make the target
-rule fire.
+condition names), singly, then in pairs, then in threes, within a fixed budget, keeping the smallest sets that
+make the target rule fire.
 """
 from __future__ import annotations
 
 import copy
-import itertools
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -349,7 +349,7 @@ def why_not_data(found: Evaluation, target: str, lang: str = "zh") -> dict:
     elif changes_found:
         summary = ""
     elif cands:
-        summary = w["no_change"].format(n=search.tried, facts=w["list_sep"].join(sorted({c.path for c in cands})))
+        summary = w["no_change"].format(n=search.tried, facts=w["list_sep"].join(sorted({c.name for c in cands})))
     else:
         summary = w["no_candidates"]
     return {"format": FORMAT, "lang": lang, "target": target, "header": builder.header(), "applies": applies,

@@ -6,7 +6,7 @@
 - `POST /v1/explain`: one event -> the explanation of `creditrules explain` (`format=json`: as data; `format=html`:
   one self-contained page), logged like an evaluation; `why_not=ID`: why that id does or does not apply.
 - `GET /v1/packs`: the jurisdictions, their versions and digests.
-- `GET /v1/vocab`: the vocabulary (`?jurisdiction=J`: what one pack declares and reads).
+- `GET /v1/vocab`: the vocabulary (`?jurisdiction=J`: the names one pack is evaluated with, read by its articles).
 - `POST /v1/reload`: re-check every pack's digest now, compile what changed (`?force=true`: forget the caches).
 - `GET /healthz`: liveness: version, decision log, the digests in use.
 
@@ -26,7 +26,6 @@ The configuration comes as a `ServeConfig`; `create_app_from_env()` reads it fro
 from __future__ import annotations
 
 import json
-import logging
 import os
 import threading
 from collections.abc import AsyncIterator
@@ -41,6 +40,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from ..determination import Determination
 from ..event import CreditEvent
@@ -60,7 +60,6 @@ from .service import (
 
 CONFIG_ENV = "CREDITRULES_SERVE_CONFIG"
 DRAIN = 64 * 1024 * 1024            # bytes of an oversized body read and dropped, so the client sees the 413
-log = logging.getLogger("creditrules.serve")
 
 
 @dataclass
@@ -187,18 +186,21 @@ async def _read_body(request: Request, limit: int) -> bytes:
     """The body, at most `limit` bytes: RequestError 413 beyond (a body up to DRAIN beyond is read and dropped
     first, so the client, still sending, receives the answer)."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit + DRAIN:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit + DRAIN:
         raise _too_large(limit)
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
-        total += len(chunk)
-        if total > limit:
-            chunks = []
-            if total > limit + DRAIN:
-                break
-            continue
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                chunks = []
+                if total > limit + DRAIN:
+                    break
+                continue
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise error(400, "client-disconnected", "the client went away before the body was complete") from None
     if total > limit:
         raise _too_large(limit)
     return b"".join(chunks)
@@ -267,7 +269,7 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> Response:
-        log.exception("internal error on %s %s", request.method, request.url.path)
+        # Starlette raises the exception again after this answer: uvicorn logs its traceback (server side only)
         return _json(error(500, "internal-error", f"internal error in creditrules: {type(exc).__name__} (a bug, "
                            "not your request; the server log has the details)").body(), 500)
 
@@ -329,7 +331,8 @@ def create_app(config: ServeConfig | None = None) -> FastAPI:
     @app.get("/v1/vocab", responses={200: {"description": "section -> name -> {zh, en, type, values, read_by}"},
                                      **_ERRORS})
     async def vocab(request: Request, jurisdiction: str | None = Query(
-            None, description="only what this pack declares and reads")) -> Response:
+            None, description="the names this pack is evaluated with (the library's and its own), read_by its "
+                              "articles only")) -> Response:
         """Event kinds, conduct tags, facts and the other names an event may use, with zh and en labels."""
         return _json(await run_in_threadpool(service_of(request).vocab, jurisdiction))
 

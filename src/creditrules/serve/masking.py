@@ -44,8 +44,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Diagnostic, Position, UsageError, did_you_mean
-from ..identifiers import USCC_CHARS, id_check_char, identifier_warning, is_valid_citizen_id, is_valid_uscc, \
-    mask_identifier, uscc_check_char
+from ..identifiers import (
+    USCC_CHARS,
+    id_check_char,
+    identifier_warning,
+    is_valid_citizen_id,
+    is_valid_uscc,
+    mask_identifier,
+    uscc_check_char,
+)
 
 KEY_ENV = "CREDITRULES_LOG_KEY"
 MODES = ("pseudonym", "redact", "keep")
@@ -139,6 +146,8 @@ class Masking:
         """A pseudonym of `value` of the same shape that the engine judges the same way (module docstring)."""
         want = identifier_warning(subject_type, value)
         core = value.strip()
+        if not core:                                            # blank: nothing that identifies anyone
+            return value
         lead = value[: len(value) - len(value.lstrip())]
         trail = value[len(value.rstrip()):]
         upper = core.upper()

@@ -324,7 +324,8 @@ class Service:
 
     def vocab(self, jurisdiction: str | None = None) -> dict:
         """GET /v1/vocab: event kinds, conduct tags, facts ... with zh and en labels and the articles that read
-        them (`creditrules vocab --format json`); with a jurisdiction, what that pack declares and reads."""
+        them (`creditrules vocab --format json`); with a jurisdiction, the names that pack is evaluated with
+        (the library's and its own), `read_by` only its articles."""
         from ..plan.render import reads_names
         from ..vocabulary import SECTIONS
         if jurisdiction is not None:

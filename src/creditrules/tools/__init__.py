@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
 
 
 class ViewFormat(str, Enum):
@@ -33,10 +32,9 @@ def register(app) -> None:
 
     @app.command("schema")
     @_guard
-    def schema_(out_dir: Optional[Path] = typer.Option(None, "--out", help="folder to write the four schemas to "
-                                                       "(default: print the rules schema's file names and where "
-                                                       "the shipped copies are)"),
-                pack: Optional[Path] = typer.Option(None, "--pack", help="include this pack folder's own "
+    def schema_(out_dir: Path | None = typer.Option(None, "--out", help="folder to write the four schemas to "
+                                                       "(default: print where the shipped copies are)"),
+                pack: Path | None = typer.Option(None, "--pack", help="include this pack folder's own "
                                                     "vocabulary/*.yaml additions")):
         """JSON Schemas of pack.yaml, rules/*.yaml, ledger.yaml and tests/*.yaml, for a YAML editor (completion,
         descriptions in Chinese and English, red underlines). `.vscode/settings.json` maps the files to them."""
@@ -54,16 +52,16 @@ def register(app) -> None:
     @_guard
     def coverage_(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a pack folder"),
                   fmt: ViewFormat = typer.Option(ViewFormat.text, "--format", help="text | html | json"),
-                  output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
-                  fail_under: Optional[float] = typer.Option(None, "--fail-under", help="exit 1 when fewer than N "
+                  output: Path | None = typer.Option(None, "--output", "-o", help="write to this file"),
+                  fail_under: float | None = typer.Option(None, "--fail-under", help="exit 1 when fewer than N "
                                                              "percent of the rules' possible outcomes are exercised"),
                   show_all: bool = typer.Option(False, "--all", help="text: list complete articles and rules too"),
                   evaluator: str = typer.Option("reference", "--evaluator")):
         """Per article (paragraph, item): the rules that encode it, and the test cases that make each rule true,
         false and undetermined; rules never tested on an outcome they can have; citations that may name the wrong
         item."""
-        from . import coverage as C
         from ..packs import pack_dir
+        from . import coverage as C
         found = C.coverage_report(pack_dir(jurisdiction), evaluator)
         if fmt is ViewFormat.json:
             import json
@@ -82,22 +80,22 @@ def register(app) -> None:
 
     @app.command("diff")
     @_guard
-    def diff_(packs: List[Path] = typer.Argument(..., help="OLD_PACK NEW_PACK; with --git, one pack folder"),
-              events: Optional[Path] = typer.Option(None, "--events", help="the corpus, JSONL (default: the new "
+    def diff_(packs: list[Path] = typer.Argument(..., help="OLD_PACK NEW_PACK; with --git, one pack folder"),
+              events: Path | None = typer.Option(None, "--events", help="the corpus, JSONL (default: the new "
                                                     "pack's corpus/*.jsonl)"),
-              git: Optional[str] = typer.Option(None, "--git", help="compare the pack folder with itself at this "
+              git: str | None = typer.Option(None, "--git", help="compare the pack folder with itself at this "
                                                 "committed revision (HEAD, a tag, a commit)"),
-              as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
+              as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
               fmt: ViewFormat = typer.Option(ViewFormat.text, "--format", help="text | json | html"),
-              output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file"),
+              output: Path | None = typer.Option(None, "--output", "-o", help="write to this file"),
               max_events: int = typer.Option(200, "--max-events", help="changed events listed one by one"),
               evaluator: str = typer.Option("reference", "--evaluator")):
         """Which determinations change between two packs over a corpus of events: by field (dishonesty level,
         list eligibility, sanctions added or removed, publication dates ...) and by rule, with counts and example
         event ids."""
-        from . import diff as D
         from ..errors import Diagnostic, Position, UsageError
         from ..packs import pack_dir
+        from . import diff as D
         if git is not None:
             if len(packs) != 1:
                 raise UsageError([Diagnostic("bad-option", "with --git, name one pack folder (it is compared with "
@@ -124,7 +122,7 @@ def register(app) -> None:
         _emit(text, output, out)
 
 
-def _emit(text: str, output: Optional[Path], console) -> None:
+def _emit(text: str, output: Path | None, console) -> None:
     import sys
     if output is not None:
         output.write_text(text, encoding="utf-8")

@@ -120,7 +120,7 @@ def generate(pack_dir, count: int = DEFAULT_COUNT, seed: int = DEFAULT_SEED) -> 
                 event_facts[name] = value
         days = rng.randint(-500, 500)
         for path in _DATE_FIELDS:
-            holder = event
+            holder: Any = event
             for key in path[:-1]:
                 holder = holder.get(key) if isinstance(holder, dict) else None
             if isinstance(holder, dict) and path[-1] in holder and path[-1] != "birth_date":

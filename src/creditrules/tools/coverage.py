@@ -28,7 +28,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from ..lawtext import Cite, int_to_cn, resolve
 from ..load import display_path
@@ -37,6 +37,7 @@ from ..workspace import default_workspace
 from .html import esc, page
 
 OUTCOMES = ("true", "false", "undetermined")
+SHOWN = 4                  # case names shown per outcome in the HTML page (the rest folded in <details>)
 LABELS = {"true": ("是", "true"), "false": ("否", "false"), "undetermined": ("不确定", "undetermined")}
 
 
@@ -55,7 +56,7 @@ class CaseRef:
 @dataclass
 class RuleCoverage:
     id: str
-    title: Optional[str]
+    title: str | None
     file: str
     line: int
     cites: list[str]
@@ -90,10 +91,10 @@ class ArticleCoverage:
     document: str
     number: int
     label: str
-    title: Optional[str]
-    chapter: Optional[str]
-    ledger: Optional[str]
-    note: Optional[str]
+    title: str | None
+    chapter: str | None
+    ledger: str | None
+    note: str | None
     provisions: list[Provision]
     rules: list[str]              # every rule citing the article or a part of it, in pack order
 
@@ -230,38 +231,50 @@ def _share(title: str, text: str) -> float:
     return len(grams & _bigrams(text)) / len(grams) if grams else 0.0
 
 
+def siblings_of(law, cite: Cite) -> dict[Cite, str]:
+    """The provisions a citation could have been confused with, with their words: the items of its paragraph (for
+    an item), the paragraphs of its article (for a paragraph); empty for an article or a provision not held."""
+    article = law.articles.get(cite.article)
+    if article is None or cite.paragraph is None or not 0 < cite.paragraph <= len(article.paragraphs):
+        return {}
+    if cite.item is not None:
+        items = article.paragraphs[cite.paragraph - 1].items
+        return {Cite(cite.document, cite.article, cite.paragraph, i.number): i.text for i in items}
+    return {Cite(cite.document, cite.article, p.number): p.text for p in article.paragraphs}
+
+
+def better_provision(title: str, cite: Cite, siblings: dict[Cite, str], cited) -> tuple[Cite, float, float] | None:
+    """(the sibling the title reads like, the title's share in the cited provision, in that sibling), or None: the
+    title shares at least half its character pairs with a sibling the rule does not cite, and at least twice (plus
+    0.2) what it shares with the provision cited."""
+    if cite not in siblings or len(siblings) < 2 or len(_bigrams(title)) < 3:
+        return None
+    mine = _share(title, siblings[cite])
+    best = max((k for k in siblings if k != cite), key=lambda k: _share(title, siblings[k]))
+    theirs = _share(title, siblings[best])
+    if theirs >= 0.5 and theirs >= 2 * mine + 0.2 and best not in cited:
+        return best, mine, theirs
+    return None
+
+
 def citation_warnings(plan) -> list[CitationWarning]:
     out = []
     pack = plan.pack
     for rule in plan.rules:
         src = rule.source
-        titles = [t for t in [src.title, *(con.fields.get("title_zh") for con in src.then)]
-                  if isinstance(t, str) and len(_bigrams(t)) >= 3]
-        cited = src.all_cites()
+        titles = [t for t in [src.title, *(con.fields.get("title_zh") for con in src.then)] if isinstance(t, str)]
+        cited = set(src.all_cites())
         for title in titles:
-            for cite in cited:
+            for cite in src.all_cites():
                 doc = pack.documents.get(cite.document)
-                if doc is None or doc.law is None or cite.paragraph is None:
+                if doc is None or doc.law is None:
                     continue
-                article = doc.law.articles.get(cite.article)
-                if article is None or not 0 < cite.paragraph <= len(article.paragraphs):
-                    continue
-                if cite.item is not None:
-                    items = article.paragraphs[cite.paragraph - 1].items
-                    siblings = {Cite(cite.document, cite.article, cite.paragraph, i.number): i.text for i in items}
-                else:
-                    siblings = {Cite(cite.document, cite.article, p.number): p.text for p in article.paragraphs}
-                if cite not in siblings or len(siblings) < 2:
-                    continue
-                mine = _share(title, siblings[cite])
-                others = [k for k in siblings if k != cite]
-                best = max(others, key=lambda k: _share(title, siblings[k]))
-                theirs = _share(title, siblings[best])
-                if theirs >= 0.5 and theirs >= 2 * mine + 0.2 and best not in cited:
+                found = better_provision(title, cite, siblings_of(doc.law, cite), cited)
+                if found:
+                    best, mine, theirs = found
                     out.append(CitationWarning(src.id, cite.compact(pack.default_document),
                                                best.compact(pack.default_document), title, src.pos.file, src.pos.line,
                                                mine, theirs))
-                    break
     return out
 
 
@@ -448,10 +461,12 @@ def _article_html(article: ArticleCoverage, report: CoverageReport) -> str:
                 elif not rule.cases[o]:
                     cells.append('<td class="gap">—</td>')
                 else:
-                    cells.append('<td class="ok"><ul class="cases">' + "".join(
-                        f'<li title="{esc(ref.file)}:{ref.line}">{esc(ref.name)}'
-                        + (" <span class='muted small'>(例外 overridden)</span>" if ref.overridden else "") + "</li>"
-                        for ref in rule.cases[o]) + "</ul></td>")
+                    items = [f'<li title="{esc(ref.file)}:{ref.line}">{esc(ref.name)}'
+                             + (" <span class='muted small'>(例外 overridden)</span>" if ref.overridden else "")
+                             + "</li>" for ref in rule.cases[o]]
+                    more = (f"<details><summary class='small'>+{len(items) - SHOWN} 个用例 more cases</summary>"
+                            f"<ul class='cases'>{''.join(items[SHOWN:])}</ul></details>" if len(items) > SHOWN else "")
+                    cells.append(f'<td class="ok"><ul class="cases">{"".join(items[:SHOWN])}</ul>{more}</td>')
             body.append(f'<tr><td><code>{esc(rule.id)}</code>' + (f"<br>{esc(rule.title)}" if rule.title else "")
                         + f'<br><span class="muted small">[{esc(", ".join(rule.cites))}] {esc(rule.file)}:'
                         f"{rule.line}</span></td>{''.join(cells)}</tr>")

@@ -18,6 +18,7 @@ corpus shipped with the pack (`<pack>/corpus/*.jsonl`) is used.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import shutil
@@ -28,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import orjson
 
@@ -59,7 +60,7 @@ FIELD_ORDER = ["error", "pack.version", "pack.status", "dishonesty.level", "dish
                "missing_facts", "warnings", "citations"]
 
 
-def _get(data: dict, keys: tuple) -> Any:
+def _get(data: Any, keys: tuple) -> Any:
     for k in keys:
         data = data.get(k) if isinstance(data, dict) else None
     return data
@@ -113,12 +114,41 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, str, st
         a, b = old.get(name), new.get(name)
         if a == b:
             continue
+        group = field_of(name)
+        if group != name:                       # an item's field: compared only when both have the item
+            item = name[len(group) + 1:].rsplit(".", 1)[0]
+            if item not in old.get(group, ()) or item not in new.get(group, ()):
+                continue
         if isinstance(a, frozenset) or isinstance(b, frozenset):
             a, b = a or frozenset(), b or frozenset()
             out += [(name, "", f"+{x}") for x in sorted(b - a)] + [(name, f"-{x}", "") for x in sorted(a - b)]
         else:
             out.append((name, _show(a), _show(b)))
     return out
+
+
+def _as_date(text: str) -> dt.date | None:
+    if len(text) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def shift(old: str, new: str) -> str | None:
+    """How a date moved, in the units a period is written in: `2 years earlier`, `3 months later`, `5 days later`;
+    None when either is not a date."""
+    a, b = _as_date(old), _as_date(new)
+    if a is None or b is None:
+        return None
+    months = (b.year - a.year) * 12 + (b.month - a.month)
+    if b.day == a.day and months:
+        n, unit = (abs(months) // 12, "year") if months % 12 == 0 else (abs(months), "month")
+    else:
+        n, unit = abs((b - a).days), "day"
+        months = (b - a).days
+    return f"{n} {unit}{'s' if n != 1 else ''} {'later' if months > 0 else 'earlier'}"
 
 
 def _outcomes(det: dict, rule_ids) -> dict[str, str]:
@@ -211,7 +241,8 @@ def rule_edits(old_plan, new_plan) -> list[RuleEdit]:
         a, b = old[rid], new[rid]
         what = [name for name, x, y in (
             ("condition", a.when, b.when),
-            ("conclusions", [(c.kind, c.fields, c.cites) for c in a.then], [(c.kind, c.fields, c.cites) for c in b.then]),
+            ("conclusions", [(c.kind, c.fields, c.cites) for c in a.then],
+             [(c.kind, c.fields, c.cites) for c in b.then]),
             ("citations", a.cites, b.cites), ("overrides", a.overrides, b.overrides),
             ("versions", a.versions, b.versions), ("title", a.title, b.title)) if x != y]
         if what:
@@ -224,10 +255,11 @@ def _records(corpus: Path) -> Iterator[Any]:
     return iter_jsonl(corpus)
 
 
-def diff_packs(old_pack, new_pack, corpus: Path, as_of: Optional[str] = None, *, evaluator: str = "reference",
+def diff_packs(old_pack, new_pack, corpus: Path, as_of: str | None = None, *, evaluator: str = "reference",
                max_events: int = 200, old_label: str | None = None, new_label: str | None = None) -> DiffReport:
     """Evaluate the corpus under both packs and compare (module docstring)."""
     import creditrules
+
     from ..api import _as_of, plan_for
     corpus = Path(corpus)
     if not corpus.is_file():
@@ -249,24 +281,27 @@ def diff_packs(old_pack, new_pack, corpus: Path, as_of: Optional[str] = None, *,
     report.unreadable = sum(1 for r in _records(corpus) if r.error is not None)
     olds = creditrules.evaluate_many(good(_records(corpus)), old_pack, day, evaluator=evaluator, trace="fired")
     news = creditrules.evaluate_many(good(_records(corpus)), new_pack, day, evaluator=evaluator, trace="fired")
-    for a, b in zip(olds, news):
+    for a, b in zip(olds, news, strict=True):
         report.events += 1
+        for item in (a, b):            # the engine's plain data holds dataclasses: as the JSON a user reads
+            if item.data is not None:
+                item.data = orjson.loads(item.to_json())
         if a.error is not None and b.error is not None:
             report.invalid_both += 1
             continue
         raw_id = (a.data or b.data or {}).get("event_id")
         event_id = str(raw_id) if raw_id is not None else f"#{a.index}"
         changes: list[tuple[str, str, str]] = []
-        if a.error is not None or b.error is not None:
-            bad = a if a.error is not None else b
-            first = bad.error.diagnostics[0] if bad.error.diagnostics else None
+        if a.data is None or b.data is None:
+            error = a.error if a.error is not None else b.error
+            first = error.diagnostics[0] if error is not None and error.diagnostics else None
             reason = f"{first.code}: {first.message}" if first else "invalid"
             changes.append(("error", reason if a.error is not None else "ok", "ok" if a.error is not None else reason))
         else:
             changes = compare(facets(a.data, old_plan.pack.default_document),
                               facets(b.data, new_plan.pack.default_document))
         rule_changes = []
-        if a.error is None and b.error is None:
+        if a.data is not None and b.data is not None:
             oa = _outcomes(a.data, rule_ids)
             ob = _outcomes(b.data, rule_ids)
             for rid in rule_ids:
@@ -281,8 +316,11 @@ def diff_packs(old_pack, new_pack, corpus: Path, as_of: Optional[str] = None, *,
             by_field: dict[str, list[tuple[str, str]]] = {}
             for name, x, y in changes:
                 group = field_of(name)
-                # an item's field (`deadlines.objection_handling.due`): `objection_handling.due: old -> new`
-                label = (x, y) if group == name else (f"{name[len(group) + 1:]}: {x}", y)
+                # a date that moved is grouped by how it moved (`2 years earlier`); an item's field
+                # (`deadlines.objection_handling.due`) is named in the transition
+                sub = "" if group == name else name[len(group) + 1:] + ": "
+                moved = shift(x, y)
+                label = ("", f"{sub}{moved}") if moved else ((f"{sub}{x}", y) if sub else (x, y))
                 by_field.setdefault(group, []).append(label)
             for group, transitions in by_field.items():
                 report.fields.setdefault(group, Group(group)).add(event_id, transitions)
@@ -348,7 +386,8 @@ def _unsafe(name: str) -> bool:
 def default_corpus(pack_dir: Path) -> Path:
     files = sorted((Path(pack_dir) / "corpus").glob("*.jsonl"))
     if not files:
-        raise UsageError([Diagnostic("no-corpus", f"no corpus given and none in `{display_path(Path(pack_dir))}/corpus/`",
+        raise UsageError([Diagnostic("no-corpus",
+                                     f"no corpus given and none in `{display_path(Path(pack_dir))}/corpus/`",
                                      Position(), "give one with --events EVENTS.jsonl")])
     return files[0]
 
@@ -387,6 +426,8 @@ def render_text(report: DiffReport) -> str:
     for g in data["rules"]:
         trans = "; ".join(f"{t['from']} -> {t['to']}: {t['events']}" for t in g["transitions"])
         lines.append(f"  {g['name']}: {g['events']} events ({trans}; e.g. {', '.join(g['examples'])})")
+    if data["fields"] and not data["rules"]:
+        lines.append("no rule's outcome changed (only what rules conclude)")
     if not data["fields"] and not data["rules"]:
         lines.append("no determination changes")
     return "\n".join(lines) + "\n"
@@ -395,7 +436,7 @@ def render_text(report: DiffReport) -> str:
 def render_html(report: DiffReport) -> str:
     data = report.as_json()
     s = data["summary"]
-    parts = [f"<h1>变更影响 Impact of a change</h1>",
+    parts = ["<h1>变更影响 Impact of a change</h1>",
              f"<p><code>{esc(report.old)}</code> → <code>{esc(report.new)}</code>; "
              f"语料 corpus <code>{esc(report.corpus)}</code>; as of {esc(report.as_of)}</p>",
              "<table><tr><th>事件 events</th><th>结果改变 changed</th><th>未变 unchanged</th>"
@@ -427,6 +468,8 @@ def render_html(report: DiffReport) -> str:
             parts.append(f"<tr><td><code>{esc(g['name'])}</code></td><td>{g['events']}</td>"
                          f"<td><ul class='cases'>{rows}</ul></td></tr>")
         parts.append("</table>")
+    else:
+        parts.append("<p>没有规则的结果改变（只有结论改变）no rule's outcome changed (only what rules conclude)</p>")
     if data["events"]:
         parts.append(f"<h2>事件 events (first {len(data['events'])} of {s['changed']})</h2><table>"
                      "<tr><th>event</th><th>changes</th></tr>")

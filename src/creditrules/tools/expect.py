@@ -16,7 +16,7 @@ import datetime as dt
 import types
 import typing
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Optional
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -165,12 +165,17 @@ def check_event(case: m.TestCase, vocab: Vocabulary) -> tuple[Any, list[Diagnost
         return None, list(exc.diagnostics)
 
 
+@cache
+def _adapter(annotation: Any) -> TypeAdapter:
+    return TypeAdapter(annotation)
+
+
 def _value_problem(annotation: Any, value: Any) -> Optional[str]:
     """Why `value` cannot be the value of a field of this type (None when it can)."""
     if isinstance(value, dt.date):
         value = value.isoformat()
     try:
-        TypeAdapter(annotation).validate_python(value)
+        _adapter(annotation).validate_python(value)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         expected = err.get("ctx", {}).get("expected")

@@ -55,6 +55,7 @@ KEYS = {
     "year_date": (("year", "plus_years", "month", "day"), ("year", "month", "day")),
     "period": (("years", "months", "days", "working_days"), ()),
     "date_expr": (("from", "add"), ("from",)),
+    "deferred": (("deferred",), ()),
 }
 SEVERE_LIST_VALUES = ("eligible", "deferred")          # read_conclusion: `severe_list` takes one of these
 NUMERIC_OPS = ("eq", "ne", "gt", "gte", "lt", "lte")    # _comparison(numeric=True), `date:` comparisons
@@ -78,37 +79,79 @@ DOCS = {
     "pack.jurisdiction": ("辖区名称：zh 中文，en 英文", "the jurisdiction's name: zh in Chinese, en in English"),
     "pack.documents": ("本包持有的法规文件", "the legal documents the pack holds"),
     "pack.versions": ("法规的各个版本（按生效日期选择）", "the versions of the law (chosen by their effective dates)"),
-    "pack.supplements": ("本文件夹补充的包（国家规定等补充层）", "the packs this folder supplements (a layer, e.g. national rules)"),
+    "pack.supplements": (
+        "本文件夹补充的包（国家规定等补充层）",
+        "the packs this folder supplements (a layer, e.g. national rules)",
+    ),
     "note": ("给编辑者的说明，不作为法律显示", "a note for editors, never shown as law"),
-    "document.id": ("文件的简称，多文件包的引用里用（measures:9.1.3）", "the document's short id, used in citations of multi-document packs (measures:9.1.3)"),
+    "document.id": (
+        "文件的简称，多文件包的引用里用（measures:9.1.3）",
+        "the document's short id, used in citations of multi-document packs (measures:9.1.3)",
+    ),
     "document.title_zh": ("文件的中文标题，与原文一致", "the document's Chinese title, as written in the source"),
     "document.title_en": ("文件的英文标题", "the document's English title"),
-    "document.source": ("法规原文的文件路径（包内，如 source/regulation.txt）", "the law text's file, inside the pack (e.g. source/regulation.txt)"),
+    "document.source": (
+        "法规原文的文件路径（包内，如 source/regulation.txt）",
+        "the law text's file, inside the pack (e.g. source/regulation.txt)",
+    ),
     "document.articles_published": ("公布文本共有多少条", "how many articles the published text has"),
-    "document.status": ("文件自身的状态（与版本不同时，如草案附件）", "the document's own status where it differs from its version's (a draft annex)"),
+    "document.status": (
+        "文件自身的状态（与版本不同时，如草案附件）",
+        "the document's own status where it differs from its version's (a draft annex)",
+    ),
     "version.id": ("版本编号（加引号：\"2019\"）", "the version's id (quoted: \"2019\")"),
     "version.status": ("enacted 已施行 | trial 试行 | draft 草案", "enacted | trial | draft"),
     "version.adopted_on": ("通过日期 YYYY-MM-DD", "the date it was adopted, YYYY-MM-DD"),
-    "version.effective_from": ("施行日期 YYYY-MM-DD（草案未定日期：null）", "in force from, YYYY-MM-DD (null for a draft without a date)"),
+    "version.effective_from": (
+        "施行日期 YYYY-MM-DD（草案未定日期：null）",
+        "in force from, YYYY-MM-DD (null for a draft without a date)",
+    ),
     "version.effective_to": ("失效日期 YYYY-MM-DD，或 null", "in force until, YYYY-MM-DD, or null"),
-    "version.documents": ("本版本包含的文件（第一个是引用的默认文件）", "the documents of this version (the first is the default for citations)"),
+    "version.documents": (
+        "本版本包含的文件（第一个是引用的默认文件）",
+        "the documents of this version (the first is the default for citations)",
+    ),
     "version.text_held": ("本包是否持有该版本的原文", "whether the pack holds this version's text"),
-    "ledger": ("每一条都要有交代：encoded 已编码、declaratory 宣示性、out_of_scope 不在范围、pack_metadata 记录在 pack.yaml",
-               "every article accounted for: encoded, declaratory, out of scope, or recorded in pack.yaml"),
-    "ledger.document": ("文件编号（pack.yaml 里 documents 的 id）下，条号或条号范围 \"1-9\"",
-                        "under a document id (documents[].id in pack.yaml): article numbers or ranges \"1-9\""),
-    "ledger.status": ("encoded：有规则引用；declaratory：宣示性，须写 note；out_of_scope：不在范围，须写 reason；pack_metadata：记录在 pack.yaml，须写 note",
-                      "encoded: a rule cites it; declaratory: states a principle (give a note); out_of_scope: decides nothing about a credit event (give a reason); pack_metadata: recorded in pack.yaml (give a note)"),
-    "ledger.note": ("说明（declaratory、pack_metadata 必填）", "why nothing is decided (declaratory) or what pack.yaml records (pack_metadata)"),
+    "ledger": (
+        "每一条都要有交代：encoded 已编码、declaratory 宣示性、out_of_scope 不在范围、pack_metadata 记录在 pack.yaml",
+        "every article accounted for: encoded, declaratory, out of scope, or recorded in pack.yaml",
+    ),
+    "ledger.document": (
+        "文件编号（pack.yaml 里 documents 的 id）下，条号或条号范围 \"1-9\"",
+        "under a document id (documents[].id in pack.yaml): article numbers or ranges \"1-9\"",
+    ),
+    "ledger.status": (
+        "encoded：有规则引用；declaratory：宣示性，须写 note；out_of_scope：不在范围，须写 reason；pack_metadata：记录"
+        "在 pack.yaml，须写 note",
+        "encoded: a rule cites it; declaratory: states a principle (give a note); out_of_scope: decides nothing about "
+        "a credit event (give a reason); pack_metadata: recorded in pack.yaml (give a note)",
+    ),
+    "ledger.note": (
+        "说明（declaratory、pack_metadata 必填）",
+        "why nothing is decided (declaratory) or what pack.yaml records (pack_metadata)",
+    ),
     "ledger.reason": ("不在范围的理由（out_of_scope 必填）", "why it is out of scope (required for out_of_scope)"),
     "ledger.rules": ("（参考）编码该条的规则", "(for reference) the rules that encode it"),
     "rules_file.group": ("规则组：文件里的规则属于哪一类", "the group the rules of this file belong to"),
     "rules_file.rules": ("规则列表", "the rules"),
-    "rule.id": ("规则编号，全包唯一（如 severe.market_order）", "the rule's id, unique in the pack (e.g. severe.market_order)"),
-    "rule.title": ("规则的简短名称（用于解释；最好用条文原话）", "a short name for explanations (best in the provision's own words)"),
-    "rule.cite": ("引用的条款：\"33\" 第三十三条；\"33.2\" 第二款；\"33.1.2\" 第一款第（二）项；或 第三十三条第一款第（二）项。请加引号",
-                  "the provision cited: \"33\" article 33; \"33.2\" paragraph 2; \"33.1.2\" paragraph 1 item (2); or 第三十三条第一款第（二）项. Quote it"),
-    "rule.when": ("适用条件（省略：总是适用）；条件有三种结果：是、否、不确定", "the condition (omitted: always); it is true, false or unknown"),
+    "rule.id": (
+        "规则编号，全包唯一（如 severe.market_order）",
+        "the rule's id, unique in the pack (e.g. severe.market_order)",
+    ),
+    "rule.title": (
+        "规则的简短名称（用于解释；最好用条文原话）",
+        "a short name for explanations (best in the provision's own words)",
+    ),
+    "rule.cite": (
+        "引用的条款：\"33\" 第三十三条；\"33.2\" 第二款；\"33.1.2\" 第一款第（二）项；或 第三十三条第一款第（二）项。"
+        "请加引号",
+        "the provision cited: \"33\" article 33; \"33.2\" paragraph 2; \"33.1.2\" paragraph 1 item (2); or 第三十三条"
+        "第一款第（二）项. Quote it",
+    ),
+    "rule.when": (
+        "适用条件（省略：总是适用）；条件有三种结果：是、否、不确定",
+        "the condition (omitted: always); it is true, false or unknown",
+    ),
     "rule.then": ("结论：一个或一个列表", "the conclusion(s): one, or a list"),
     "rule.overrides": ("本规则作为例外所排除的一般规则", "the general rules this rule is an exception to"),
     "rule.versions": ("只适用于这些版本（默认：所有版本）", "only in these versions of the pack (default: all)"),
@@ -117,17 +160,35 @@ DOCS = {
     "cond.not": ("不满足", "not this"),
     "cond.kind": ("事件类型是其中之一", "the event kind is one of these"),
     "cond.subject": ("主体类型是其中之一", "the subject type is one of these"),
-    "cond.conduct": ("行为标签中有其中任一（事件没有 conduct 时为不确定）", "the event's conduct tags include any of these (unknown when the event has no conduct)"),
-    "cond.basis": ("认定依据类型是其中之一（没有 basis 时为不确定）", "basis.type is one of these (unknown when the event has no basis)"),
-    "cond.fact": ("事实：fact: 名称（是/否事实）；fact: {名称: 值}；fact: {名称: {gt: 6}}", "a fact: `fact: name` (true/false facts), `fact: {name: value}`, `fact: {name: {gt: 6}}`"),
+    "cond.conduct": (
+        "行为标签中有其中任一（事件没有 conduct 时为不确定）",
+        "the event's conduct tags include any of these (unknown when the event has no conduct)",
+    ),
+    "cond.basis": (
+        "认定依据类型是其中之一（没有 basis 时为不确定）",
+        "basis.type is one of these (unknown when the event has no basis)",
+    ),
+    "cond.fact": (
+        "事实：fact: 名称（是/否事实）；fact: {名称: 值}；fact: {名称: {gt: 6}}",
+        "a fact: `fact: name` (true/false facts), `fact: {name: value}`, `fact: {name: {gt: 6}}`",
+    ),
     "cond.present": ("事件给出了该事实或字段（永不为不确定）", "the event gives this fact or field (never unknown)"),
     "cond.age_at_event": ("行为发生时主体的周岁", "the subject's age in full years at the conduct"),
-    "cond.date": ("事件的日期与某日比较：{of: 日期路径, lte: 日期}", "a date of the event compared with a date: {of: <date path>, lte: <date>}"),
+    "cond.date": (
+        "事件的日期与某日比较：{of: 日期路径, lte: 日期}",
+        "a date of the event compared with a date: {of: <date path>, lte: <date>}",
+    ),
     "cond.rule": ("另一条规则的结果为“是”", "another rule's (effective) outcome is true"),
     "con.cite": ("本结论自己的引用（比规则的更精确）", "this conclusion's own citation (more precise than the rule's)"),
     "con.dishonesty": ("失信信息：general 一般 | severe 严重", "dishonesty information: general | severe"),
-    "con.severe_criterion": ("严重失信标准（规则编号即标准编号）", "a severe-dishonesty criterion (the rule id is the criterion id)"),
-    "con.severe_list": ("严重失信主体名单：eligible 可列入 | deferred 标准由其他规定确定", "the severe list: eligible | deferred (the text leaves the criteria to other rules)"),
+    "con.severe_criterion": (
+        "严重失信标准（规则编号即标准编号）",
+        "a severe-dishonesty criterion (the rule id is the criterion id)",
+    ),
+    "con.severe_list": (
+        "严重失信主体名单：eligible 可列入 | deferred 标准由其他规定确定",
+        "the severe list: eligible | deferred (the text leaves the criteria to other rules)",
+    ),
     "con.procedure_step": ("列入名单的程序步骤", "a step of the listing procedure"),
     "con.sanction": ("惩戒措施", "a sanction"),
     "con.incentive": ("激励措施", "an incentive"),
@@ -141,32 +202,66 @@ DOCS = {
     "field.title_zh": ("中文名称（默认取所引条款原文）", "Chinese title (defaults to the cited provision's words)"),
     "field.tier": ("general 一般 | severe 严重", "general | severe"),
     "field.target": ("subject 主体 | responsible_person 责任人", "subject | responsible_person"),
-    "field.disclosure": ("public 公开 | government_sharing 政务共享 | authorized_query 授权查询 | none 不公开", "public | government_sharing | authorized_query | none"),
+    "field.disclosure": (
+        "public 公开 | government_sharing 政务共享 | authorized_query 授权查询 | none 不公开",
+        "public | government_sharing | authorized_query | none",
+    ),
     "field.start": ("起算日：第一个存在的日期路径", "the start: the first of these dates the event has"),
     "field.min": ("最短期限 {months: 3}，或 {deferred: \"…\"}", "minimum period {months: 3}, or {deferred: \"...\"}"),
     "field.max": ("最长期限 {years: 5}，或 {deferred: \"…\"}", "maximum period {years: 5}, or {deferred: \"...\"}"),
     "field.extended_until_removal": ("公示到移出名单为止", "published until removed from the list"),
-    "field.after_end": ("期满后：archive 转档案 | delete 删除 | stop_sharing 停止共享", "after the end: archive | delete | stop_sharing"),
+    "field.after_end": (
+        "期满后：archive 转档案 | delete 删除 | stop_sharing 停止共享",
+        "after the end: archive | delete | stop_sharing",
+    ),
     "field.eligible": ("能否修复", "whether repair is possible"),
-    "field.earliest": ("最早可修复日：{from: 日期路径, add: {months: 3}}", "the earliest repair date: {from: <date path>, add: {months: 3}}"),
+    "field.earliest": (
+        "最早可修复日：{from: 日期路径, add: {months: 3}}",
+        "the earliest repair date: {from: <date path>, add: {months: 3}}",
+    ),
     "field.processing_working_days": ("处理期限（工作日）", "handling time (working days)"),
     "field.not_repairable_reason": ("不能修复的理由", "why it cannot be repaired"),
     "field.working_days": ("工作日数", "working days"),
     "field.from": ("起算日（日期路径）", "counted from (a date path)"),
-    "field.value": ("决定的值（$responsible_persons：事件中的责任人）", "the value decided ($responsible_persons: the persons named in the event)"),
-    "field.until": ("到某日为止：{from: 日期路径, add: {years: 1}}", "until a date: {from: <date path>, add: {years: 1}}"),
+    "field.value": (
+        "决定的值（$responsible_persons：事件中的责任人）",
+        "the value decided ($responsible_persons: the persons named in the event)",
+    ),
+    "field.until": (
+        "到某日为止：{from: 日期路径, add: {years: 1}}",
+        "until a date: {from: <date path>, add: {years: 1}}",
+    ),
     "field.what": ("交由其他规定决定的事项", "what is deferred"),
     "field.to": ("交由哪些规定", "to which rules"),
-    "period": ("期限：years 年、months 月、days 日，或 working_days 工作日", "a period: years, months, days, or working_days"),
-    "date_path": ("日期路径：occurred_on 发生日、basis.decided_on 决定日、basis.effective_on 生效日、facts.<日期事实>、publication.start、publication.max_end；列表表示第一个存在的",
-                  "a date path: occurred_on, basis.decided_on, basis.effective_on, facts.<date fact>, publication.start, publication.max_end; a list means the first one present"),
-    "year_date": ("某一年的某月某日：{year: facts.<整数事实>, plus_years: 1, month: 6, day: 30}", "a day of a year named by a whole-number fact"),
+    "period": (
+        "期限：years 年、months 月、days 日，或 working_days 工作日",
+        "a period: years, months, days, or working_days",
+    ),
+    "date_path": (
+        "日期路径：occurred_on 发生日、basis.decided_on 决定日、basis.effective_on 生效日、facts.<日期事实>、publicati"
+        "on.start、publication.max_end；列表表示第一个存在的",
+        "a date path: occurred_on, basis.decided_on, basis.effective_on, facts.<date fact>, publication.start, publica"
+        "tion.max_end; a list means the first one present",
+    ),
+    "year_date": (
+        "某一年的某月某日：{year: facts.<整数事实>, plus_years: 1, month: 6, day: 30}",
+        "a day of a year named by a whole-number fact",
+    ),
     "case.name": ("用例名称：写明条款和情形", "the case's name: say the article and the situation"),
     "case.as_of": ("评估日期 YYYY-MM-DD（默认今天）", "evaluate as of this date, YYYY-MM-DD (default today)"),
-    "case.event": ("信用事件（与 creditrules evaluate 的输入相同）", "the credit event (as `creditrules evaluate` reads it)"),
-    "case.expect": ("期望：判定结果的路径 → 依条文应得的值（至少一项）", "expectations: a path of the determination -> the value the article text requires (at least one)"),
+    "case.event": (
+        "信用事件（与 creditrules evaluate 的输入相同）",
+        "the credit event (as `creditrules evaluate` reads it)",
+    ),
+    "case.expect": (
+        "期望：判定结果的路径 → 依条文应得的值（至少一项）",
+        "expectations: a path of the determination -> the value the article text requires (at least one)",
+    ),
     "tests_file.cases": ("测试用例", "the test cases"),
-    "expect.partial": ("部分比较：includes 包含、excludes 不包含、contains 含有文字", "part of a list: includes, excludes; contains: a text in it"),
+    "expect.partial": (
+        "部分比较：includes 包含、excludes 不包含、contains 含有文字",
+        "part of a list: includes, excludes; contains: a text in it",
+    ),
 }
 
 
@@ -277,9 +372,9 @@ def build(vocab: Vocabulary | None = None) -> dict[str, dict]:
                                                             "days": ("日", "days"),
                                                             "working_days": ("工作日", "working days")}[k]))
                            for k in KEYS["period"][0]}, KEYS["period"], _doc("period"))
-    defs["deferred"] = {"type": "object", "properties": {"deferred": dict(_text(), description=bi(
-        "交由哪些规定（原文用语）", "the rules it is left to (in the text's words)"))}, "required": ["deferred"],
-        "additionalProperties": False}
+    defs["deferred"] = _obj({"deferred": dict(_text(), description=bi(
+        "交由哪些规定（原文用语）", "the rules it is left to (in the text's words)"))}, KEYS["deferred"],
+        required=["deferred"])
     int_facts = sorted(name for name, t in facts.items() if t.type == "int")
     defs["year_date"] = _obj({
         "year": {"type": "string", "enum": [f"facts.{f}" for f in int_facts],
@@ -310,7 +405,8 @@ def build(vocab: Vocabulary | None = None) -> dict[str, dict]:
         "note": dict(_text(), description=_doc("note"))}, KEYS["rule"], bi("一条规则", "a rule"))
 
     rules = {"$schema": DRAFT, "$id": "creditrules/rules.schema.json", "title": "creditrules rules/*.yaml",
-             "description": bi("规则文件：一组规则，每条引用法条", "a rules file: a group of rules, each citing the law"),
+             "description": bi("规则文件：一组规则，每条引用法条",
+                               "a rules file: a group of rules, each citing the law"),
              **_obj({"group": {"type": "string", "enum": list(L.GROUPS), "description": _doc("rules_file.group")},
                      "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"},
                                "description": _doc("rules_file.rules")},
@@ -377,6 +473,7 @@ def _date_compare() -> dict:
 def _fact_value(term) -> dict:
     """What `fact: {name: ...}` may test, by the fact's type (validate._check_fact_test)."""
     t = term.type
+    v: dict[str, Any]
     desc = bi(term.zh, term.en) + f" ({t})"
     if t == "bool":
         v = {"type": "boolean"}
@@ -619,14 +716,39 @@ def _tests(n: _Names, vocab: Vocabulary) -> dict:
 # --- files ---------------------------------------------------------------------------------------------------------
 
 def vocabulary_for(pack_dir: Path | None) -> Vocabulary:
-    """The library's vocabulary, plus a pack's own `vocabulary/*.yaml` additions when a pack folder is given."""
+    """The vocabulary a pack is evaluated with: the library's, plus the pack's own `vocabulary/*.yaml` and its
+    layers' (as the workspace builds it: a name declared twice is a PackError). Without a pack: the library's."""
     vocab = load_vocabulary()
-    if pack_dir is not None and (Path(pack_dir) / "vocabulary").is_dir():
-        extra = load_vocabulary(Path(pack_dir) / "vocabulary")
+    if pack_dir is None:
+        return vocab
+    from ..errors import Diagnostic, PackError, Position
+    folders = [Path(pack_dir), *L.find_layers(Path(pack_dir), _pack_id(Path(pack_dir)))]
+    problems = []
+    for folder in folders:
+        if not (folder / "vocabulary").is_dir():
+            continue
+        extra = load_vocabulary(folder / "vocabulary")
         for section, terms in extra.sections.items():
             for name, term in terms.items():
-                vocab.sections[section].setdefault(name, term)
+                if name in vocab.sections[section]:
+                    problems.append(Diagnostic("duplicate-name", f"`{name}` is already declared in "
+                                               f"{vocab.sections[section][name].declared_in}",
+                                               Position(L.display_path(folder / "vocabulary"))))
+                else:
+                    vocab.sections[section][name] = term
+    if problems:
+        raise PackError(problems)
     return vocab
+
+
+def _pack_id(folder: Path) -> str:
+    from ..yamlsource import load_yaml_file
+    try:
+        doc, _ = load_yaml_file(folder / "pack.yaml")
+    except OSError:
+        return folder.name
+    data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+    return str(data.get("id", folder.name))
 
 
 def render(schema: dict) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,13 +197,27 @@ def _within(path: Path, target: Path) -> bool:
 
 # --- -k PATTERN ---------------------------------------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
+def _tokens(pattern: str) -> list[str]:
+    """Words and parentheses; a parenthesis inside a word is part of it when balanced there (`19(2)`)."""
+    out: list[str] = []
+    for chunk in pattern.split():
+        tail: list[str] = []
+        while chunk.startswith("(") and chunk.count("(") > chunk.count(")"):
+            out.append("(")
+            chunk = chunk[1:]
+        while chunk.endswith(")") and chunk.count(")") > chunk.count("("):
+            tail.append(")")
+            chunk = chunk[:-1]
+        if chunk:
+            out.append(chunk)
+        out += tail
+    return out
 
 
 def match(pattern: str, text: str) -> bool:
     """pytest-like `-k`: words match as case-insensitive substrings of `file::case name`; `and`, `or`, `not`
     and parentheses combine them (`-k "severe and not tax"`). UsageError for a pattern that does not parse."""
-    tokens = _TOKEN.findall(pattern)
+    tokens = _tokens(pattern)
     text = text.lower()
     pos = 0
 
