@@ -264,7 +264,7 @@ def test_csv_columns_read_as_the_documented_mapping(tmp_path):
     assert proc.returncode == 1
     records = outputs(proc.stdout)
     import creditrules
-    want = [json.loads(i.to_json()) for i in creditrules.evaluate_many(CSV_AS_EVENTS, MINI, AS_OF)]
+    want = [json.loads(i.to_json()) for i in creditrules.evaluate_many(CSV_AS_EVENTS, MINI, AS_OF, lang="zh")]
     assert records[:6] == want                       # every typed cell read as the same JSON event would be
     assert [r["dishonesty"]["level"] for r in want[:4]] == ["severe", "severe", "none", "undetermined"]
     assert "decision_final" in want[3]["missing_facts"]             # an empty cell is unknown, not false
@@ -347,7 +347,7 @@ def test_parquet_bad_rows_are_reported_in_place_by_row(tmp_path):
 
 def test_stdin_text_format_and_usage_errors(tmp_path):
     lines = (json.dumps(events(2)[0]) + "\n{bad\n").encode()
-    proc = run("evaluate", "-", "-j", MINI, "--as-of", AS_OF, "--format", "text", stdin=lines)
+    proc = run("evaluate", "-", "-j", MINI, "--as-of", AS_OF, "--format", "text", "--lang", "en", stdin=lines)
     assert proc.returncode == 1
     text = proc.stdout.decode()
     assert text.startswith("line 1: e0: mini 2020 (enacted)") and "\n<stdin>:2: error bad-json" in text

@@ -159,7 +159,8 @@ def test_engine_warnings_in_chinese_with_lang_zh(tmp_path):
     en = json.loads(run("evaluate", path, "-j", "jilin", "--lang", "en").stdout)
     assert any("made from a draft" in w for w in en["warnings"])
     default = json.loads(run("evaluate", path, "-j", "jilin").stdout)      # every command defaults to zh
-    assert any("草案" in w for w in default["warnings"]) and not any("made from a draft" in w for w in default["warnings"])
+    assert any("草案" in w for w in default["warnings"])
+    assert not any("made from a draft" in w for w in default["warnings"])
 
 
 def test_explain_reasons_in_chinese(tmp_path):
@@ -167,3 +168,12 @@ def test_explain_reasons_in_chinese(tmp_path):
     path.write_text(EVENT, encoding="utf-8")
     zh = run("explain", path, "-j", MINI, "--why-not", "dishonesty.crime").stdout
     assert "事件类型为 administrative_penalty，而非 criminal_conviction" in zh
+
+
+def test_line_numbers_in_errors_are_not_turned_into_emoji(tmp_path):
+    """`l100.jsonl:100:` printed through rich once read `l100.jsonl💯` (emoji codes): line numbers vanished."""
+    path = tmp_path / "l100.jsonl"
+    path.write_text("\n".join(['{"id": "ok", "subject": {"type": "legal_person"}, "kind": "registration"}'] * 99
+                              + ["{not json"]) + "\n", encoding="utf-8")
+    proc = run("evaluate", path, "-j", MINI, "--workers", "1", "--quiet")
+    assert proc.returncode == 1 and "l100.jsonl:100:" in proc.stderr and "💯" not in proc.stderr

@@ -4,7 +4,6 @@ builds holds every conclusion and every citation of the determination; the trace
 
 Chromium missing: skipped on a developer's machine, a failure in CI (.ci/run installs it).
 """
-import os
 import shutil
 import struct
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 
 from creditrules.api import evaluation
 from creditrules.explain import explanation_html
-from creditrules.explain.pdf import find_chromium, run_chromium
+from creditrules.explain.pdf import run_chromium
 
 from conftest import ROOT
 
@@ -24,16 +23,6 @@ EXAMPLES = ROOT / "examples"
 CASES = {"henan-tax-evasion": ("henan", "2024-06-01"), "jilin-severe-penalty": ("jilin", "2024-10-01"),
          "xinjiang-food-safety": ("xinjiang", "2024-12-31"), "bingtuan-listed-company": ("bingtuan", "2024-06-01")}
 SCREENSHOT = ROOT / "docs" / "img" / "explain-henan.png"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    exe = find_chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs it with apt-get)")
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
-    return exe
 
 
 class Dom(HTMLParser):

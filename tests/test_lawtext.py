@@ -75,3 +75,11 @@ def test_jilin_bracketed_titles_are_kept():
 def test_debris_is_dropped():
     law = parse_law_text("第一条　甲。\n[bookmark: _GoBack]第二条　乙。\n－2－\n丙。\n", "d", "t")
     assert [p.text for p in law.articles[2].paragraphs] == ["乙。", "丙。"]
+
+
+def test_the_usual_written_form_of_an_item_is_a_citation():
+    """Issue 10(6): 第三十三条第一款第二项 (no brackets) is how the item is usually written."""
+    from creditrules.lawtext import Cite, parse_cite
+    assert parse_cite("第三十三条第一款第二项", "regulation", {}) == Cite("regulation", 33, 1, 2)
+    assert parse_cite("第三十三條第一款第（二）項", "regulation", {}) == Cite("regulation", 33, 1, 2)
+    assert parse_cite("第三十三条第二项", "regulation", {}) == Cite("regulation", 33, 1, 2)

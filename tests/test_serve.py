@@ -330,6 +330,13 @@ def test_serve_refuses_a_log_it_cannot_open(tmp_path: Path) -> None:
 
 # --- packs change while the server runs -------------------------------------------------------------------------
 
+def _save(path: Path, text: str) -> None:
+    """As an editor saves (write a temporary file, then rename over): a reader never sees half a file."""
+    tmp = path.with_name(path.name + ".tmp~")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def test_an_edited_pack_is_used_at_once_and_requests_in_flight_all_finish(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     policies = tmp_path / "policies"
@@ -345,7 +352,7 @@ def test_an_edited_pack_is_used_at_once_and_requests_in_flight_all_finish(tmp_pa
         five = first["pack"]["digest"]
         assert first["pack"]["source"] == str(policies / "henan") and first["publication"]["max_end"] == "2029-03-01"
 
-        rules.write_text(original.replace("max: {years: 5}", "max: {years: 3}"), encoding="utf-8")
+        _save(rules, original.replace("max: {years: 5}", "max: {years: 3}"))
         three = Workspace().digest(policies / "henan")
         reloaded = {p["jurisdiction"]: p for p in srv.post("/v1/reload").json()["packs"]}
         assert reloaded["henan"] == {"jurisdiction": "henan", "status": "ok", "digest": three,
@@ -370,7 +377,7 @@ def test_an_edited_pack_is_used_at_once_and_requests_in_flight_all_finish(tmp_pa
         for t in threads:
             t.start()
         time.sleep(0.5)
-        rules.write_text(original, encoding="utf-8")
+        _save(rules, original)
         forced = {p["jurisdiction"]: p for p in srv.post("/v1/reload", force="true").json()["packs"]}
         assert forced["henan"]["digest"] == five, "the digest is the content's: the same text, the same digest"
         time.sleep(0.5)

@@ -1,29 +1,16 @@
 """The coverage page and the diff page in a real browser: headless Chromium (Debian's `chromium`) loads each page;
 in the DOM it builds, every article of the held text appears in order with the rules citing it, and the counts are
 the report's; a screenshot is taken. Chromium missing: skipped on a developer's machine, a failure in CI."""
-import os
 import shutil
 import struct
 from html.parser import HTMLParser
 
-import pytest
-
-from creditrules.explain.pdf import find_chromium, run_chromium
+from creditrules.explain.pdf import run_chromium
 from creditrules.tools.coverage import coverage_report, render_html
 from creditrules.tools.diff import diff_packs
 from creditrules.tools.diff import render_html as diff_html
 
 from conftest import ROOT
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    exe = find_chromium()
-    if exe is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (.ci/run installs it with apt-get)")
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium fonts-noto-cjk)")
-    return exe
 
 
 class Dom(HTMLParser):

@@ -73,3 +73,61 @@ def test_the_guide_commands_run_as_written(tmp_path, monkeypatch):
     assert diff.exit_code == 0 and "publication.max_end" in diff.stdout and "2 years earlier" in diff.stdout
     assert (work / "henan-coverage.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert (work / "test-results.xml").read_text(encoding="utf-8").startswith("<?xml")
+
+
+STAFF_GUIDE = ROOT / "docs" / "legal-staff-guide.md"
+
+
+def test_the_staff_guide_commands_run_as_written(tmp_path, monkeypatch):
+    """docs/legal-staff-guide.md: every command of the Chinese half, in order, with the hand edits it asks for."""
+    lines = shell_lines(STAFF_GUIDE.read_text(encoding="utf-8"))
+    assert lines[0] == "python3 -m pip install -e ."
+    work = tmp_path / "work"
+    work.mkdir()
+    os.symlink(ROOT / "policies", work / "policies")
+    monkeypatch.chdir(work)
+    dirs = {f"/tmp/{name}": tmp_path / name for name in ("henan-try", "henan-typo", "shaanxi")}
+    runner = CliRunner()
+    results = {}
+    for line in lines[1:]:
+        for old, new in dirs.items():
+            line = line.replace(old, str(new))
+        if line.startswith("rm -rf"):
+            target = Path(shlex.split(line)[2])
+            shutil.rmtree(target, ignore_errors=True)
+            if "cp -r" in line:
+                shutil.copytree(ROOT / "policies" / "henan", target)
+                if target.name == "henan-try":                   # sections 1 and 2, by hand
+                    rules = target / "rules" / "publication.yaml"
+                    rules.write_text(rules.read_text(encoding="utf-8").replace("max: {years: 5}", "max: {years: 3}"),
+                                     encoding="utf-8")
+                    (target / "vocabulary").mkdir()
+                    (target / "vocabulary" / "henan-extra.yaml").write_text(
+                        "facts:\n  info_corrected_on_request:\n    zh: 是否已应信用主体要求更正\n"
+                        "    en: corrected at the subject's request\n    type: bool\n", encoding="utf-8")
+                else:                                             # section 5, by hand
+                    severe = target / "rules" / "severe.yaml"
+                    severe.write_text(severe.read_text(encoding="utf-8").replace("tax_evasion", "tax_evsion", 1),
+                                      encoding="utf-8")
+            continue
+        words = shlex.split(line)
+        assert words[0] == "creditrules", line
+        result = runner.invoke(app, words[1:], catch_exceptions=False)
+        assert result.exit_code in (0, 1), f"{line}: exit {result.exit_code}\n{result.output}"
+        results[line] = result
+
+    def ran(command, *parts):
+        return next(r for line, r in results.items()
+                    if line.startswith(f"creditrules {command}") and all(p in line for p in parts))
+
+    try_dir, typo, shaanxi = (str(p) for p in dirs.values())
+    assert ran("validate", try_dir).exit_code == 0
+    assert ran("test", try_dir).exit_code == 1 and "2029-02-28" in ran("test", try_dir).output
+    assert ran("validate", typo).exit_code == 1 and "did you mean `tax_evasion`" in ran("validate", typo).output
+    diff = ran("diff", try_dir)
+    assert diff.exit_code == 0 and "publication.max_end" in diff.stdout and "2 years earlier" in diff.stdout
+    assert ran("test policies/henan -k").exit_code == 0
+    for page in ("diff.html", "henan-weave.html", "henan-weave-en.html"):
+        assert (work / page).read_text(encoding="utf-8").startswith("<!DOCTYPE html>"), page
+    left = ran("validate", shaanxi)
+    assert left.exit_code == 1 and "article(s) 1-68 of `regulation` are not accounted for" in left.output

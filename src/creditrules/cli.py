@@ -26,10 +26,10 @@ from .vocabulary import SECTIONS, default_vocabulary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
                   help="Evaluate credit events against Chinese social-credit regulations encoded as policy packs.")
-out = Console(soft_wrap=True, highlight=False)
+out = Console(soft_wrap=True, highlight=False, emoji=False)       # `l100.jsonl:100:` must not become an emoji
 if not out.is_terminal:
-    out = Console(soft_wrap=True, highlight=False, width=160)   # pipes and files: a fixed width; trees wrap
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+    out = Console(soft_wrap=True, highlight=False, width=160, emoji=False)   # pipes and files: a fixed width
+err = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 
 class Fmt(str, Enum):

@@ -260,6 +260,8 @@ def _check_fact(name: str, value: Any, vocab: Vocabulary, path: tuple, pos) -> t
     if term.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return bad(f"`{where}` must be a whole number, got {_kind(value)} `{quote(value)}`")
+        if value < 0:       # every whole-number fact is a count or a year: a negative one is impossible data
+            return bad(f"`{where}` must be a whole number >= 0 (a count or a year), got `{quote(value)}`")
         return value, []
     if term.type == "date":
         try:

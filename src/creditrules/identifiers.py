@@ -30,7 +30,8 @@ def id_check_char(first17: str) -> str:
 
 def is_valid_citizen_id(number: str) -> bool:
     number = number.strip().upper()
-    return len(number) == 18 and number[:17].isascii() and number[:17].isdigit() and id_check_char(number[:17]) == number[17]
+    body = number[:17]
+    return len(number) == 18 and body.isascii() and body.isdigit() and id_check_char(body) == number[17]
 
 
 def mask_identifier(identifier: str, keep: int = 2) -> str:

@@ -13,6 +13,7 @@ _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3,
            "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL = "零〇一二两兩三四五六七八九十百千"
+MAX_NUMERAL = 9999  # 千 is the largest unit read or written; no law held runs to ten thousand articles
 
 
 def cn_to_int(text: str) -> int:
@@ -34,16 +35,24 @@ def cn_to_int(text: str) -> int:
 def int_to_cn(n: int) -> str:
     """int to Chinese numeral as used in article numbers: 10 -> 十, 12 -> 十二, 68 -> 六十八, 102 -> 一百零二."""
     digits = "零一二三四五六七八九"
+    if not 0 <= n <= MAX_NUMERAL:
+        raise ValueError(f"article numbers run from 0 to {MAX_NUMERAL}, got {n}")
     if n < 10:
         return digits[n]
     if n < 20:
         return "十" + (digits[n % 10] if n % 10 else "")
     if n < 100:
         return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    hundreds, rest = divmod(n, 100)
-    tail = ("" if rest == 0 else "零" + digits[rest] if rest < 10
-            else "一" + int_to_cn(rest) if rest < 20 else int_to_cn(rest))
-    return digits[hundreds] + "百" + tail
+    unit, word = (100, "百") if n < 1000 else (1000, "千")
+    head, rest = divmod(n, unit)
+    tail = ("" if rest == 0 else ("零" if rest < unit // 10 else "")
+            + (_below_hundred(rest) if rest < 100 else int_to_cn(rest)))
+    return digits[head] + word + tail
+
+
+def _below_hundred(n: int) -> str:
+    """After 零 inside a larger number 10-19 keep their 一: 一百一十, 一千零一十."""
+    return "一" + int_to_cn(n) if 10 <= n < 20 else int_to_cn(n)
 
 
 _DEBRIS = re.compile(r"\[bookmark:[^\]]*\]")
@@ -165,11 +174,12 @@ class Cite:
 
 _COMPACT = re.compile(r"^(?:([A-Za-z_][\w-]*):)?(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
 _CHINESE = re.compile(rf"^(?:《([^》]+)》)?第([{NUMERAL}]+)[條条](?:第([{NUMERAL}]+)款)?"
-                      rf"(?:第?[（(]([{NUMERAL}]+)[)）][項项])?$")
+                      rf"(?:第?(?:[（(]([{NUMERAL}]+)[)）]|([{NUMERAL}]+))[項项])?$")   # 第（二）项 or 第二项
 
 
 def parse_cite(text: str, default_document: str, titles: dict[str, str]) -> Cite:
-    """`33.1.2`, `doc:33.1.2` or `第三十三條第一款第（二）項` (optionally `《title》` first). ValueError if neither."""
+    """`33.1.2`, `doc:33.1.2`, `第三十三條第一款第（二）項` or the usual written form `第三十三条第一款第二项`
+    (optionally `《title》` first). ValueError if neither."""
     text = str(text).strip().replace(" ", "")
     m = _COMPACT.match(text)
     if m:
@@ -186,7 +196,8 @@ def parse_cite(text: str, default_document: str, titles: dict[str, str]) -> Cite
                 raise ValueError(f"no document titled 《{wanted}》 in this pack")
             doc = matches[0]
         paragraph = cn_to_int(m.group(3)) if m.group(3) else None
-        item = cn_to_int(m.group(4)) if m.group(4) else None
+        item_text = m.group(4) or m.group(5)
+        item = cn_to_int(item_text) if item_text else None
         if item is not None and paragraph is None:
             paragraph = 1
         return Cite(doc, cn_to_int(m.group(2)), paragraph, item)

@@ -99,11 +99,21 @@ class _Reader:
                 out.append(item)
         return tuple(out)
 
-    def integer(self, value: Any, path: tuple, what: str) -> int | None:
+    def integer(self, value: Any, path: tuple, what: str, maximum: int | None = None) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             self.error("bad-type", f"{what} must be a whole number >= 0, got `{_show(value)}`", path)
             return None
+        if maximum is not None and value > maximum:
+            self.error("out-of-range", f"{what} is at most {maximum} (more than the law could mean), "
+                       f"got `{_show(value)}`", path)
+            return None
         return value
+
+
+# what a period, a count of working days or an article number in the law could mean (issue 13)
+LIMITS = {"years": 100, "plus_years": 100, "months": 1200, "days": 36600, "working_days": 10000,
+          "processing_working_days": 10000}
+MAX_ARTICLE = 9999  # lawtext.MAX_NUMERAL: no held law runs to ten thousand articles
 
 
 def _raise():
@@ -211,7 +221,8 @@ def _year_date(r: _Reader, spec: dict, path: tuple) -> m.YearDate:
     except (TypeError, ValueError):
         r.error("bad-date", f"month {month} day {day} is not a day of the year", path)
         month, day = 1, 1
-    plus_years = r.integer(spec.get("plus_years", 0), path + ("plus_years",), "`plus_years`") or 0
+    plus_years = r.integer(spec.get("plus_years", 0), path + ("plus_years",), "`plus_years`",
+                           LIMITS["plus_years"]) or 0
     return m.YearDate(str(spec["year"]), plus_years, int(month), int(day))
 
 
@@ -304,7 +315,7 @@ def read_conclusion(r: _Reader, value: Any, path: tuple, cites: list[Cite], read
             if key in ("id", "title_zh", "what", "to", "not_repairable_reason"):
                 val = r.text(val, vpath, f"`{key}`")
             elif key in ("working_days", "processing_working_days"):
-                val = r.integer(val, vpath, f"`{key}`")
+                val = r.integer(val, vpath, f"`{key}`", LIMITS[key])
             elif key in ("from", "start"):
                 val = _date_paths(r, val, vpath)
             elif key in ("min", "max"):
@@ -334,7 +345,7 @@ def _period(r: _Reader, value: Any, path: tuple) -> m.Period:
     if spec is None:
         return m.Period()
     r.keys(spec, path, ("years", "months", "days", "working_days"))
-    vals = {k: r.integer(v, path + (k,), f"`{k}`") or 0 for k, v in spec.items()
+    vals = {k: r.integer(v, path + (k,), f"`{k}`", LIMITS[k]) or 0 for k, v in spec.items()
             if k in ("years", "months", "days", "working_days")}
     if vals.get("working_days") and len([v for v in vals.values() if v]) > 1:
         r.error("bad-period", "`working_days` cannot be mixed with years, months or days", path)
@@ -634,7 +645,12 @@ def _read_ledger(doc: YamlDocument, documents: dict, diagnostics: list[Diagnosti
                 if not numbers:
                     raise ValueError
             except ValueError:
-                r.error("bad-ledger-key", f"`{key}` is not an article number or a range `a-b`", path, key=True)
+                r.error("bad-ledger-key", f"`{_show(key)}` is not an article number or a range `a-b`", path,
+                        key=True)
+                continue
+            if numbers.start < 1 or numbers.stop - 1 > MAX_ARTICLE:
+                r.error("out-of-range", f"ledger key `{_show(key)}`: article numbers run from 1 to {MAX_ARTICLE}",
+                        path, key=True)
                 continue
             node = r.mapping(raw, path, "a ledger entry")
             if node is None:

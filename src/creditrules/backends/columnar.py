@@ -6,10 +6,13 @@
     table.write_parquet("determinations.parquet")
     table, items = evaluate_batch(plan, events, as_of, full=True)     # + the contract JSON (api.BatchItem each)
 
-The flat table has one row per input record, in input order (`FLAT_COLUMNS`): a bad record is a row with its
-`error_code` and `error_message` (the first diagnostic, as in the JSONL error record), every good record its
-determination's fields. `prepare(plan)` is the backend-registry form (decide one stratum over one fact view); it
-gives the same truths, a row at a time, for `evaluate(..., evaluator="columnar")` and the YAML test cases.
+The flat table has one row per input record, in input order (`FLAT_SCHEMA`: the batch engine's flat table,
+creditrules/batch/table.py, then a few columns of its own): a bad record is a row with its `error_code`,
+`error_message` (the first diagnostic, as in the JSONL error record) and `error` (that record as JSON); every good
+record its determination's fields, and with `full=True` its contract JSON in `determination`.
+
+`prepare(plan)` is the backend-registry form (decide one stratum over one fact view): the same truths, a row at a
+time, for `evaluate(..., evaluator="columnar")` and the YAML test cases.
 """
 from __future__ import annotations
 
@@ -22,7 +25,6 @@ from typing import Any
 import polars as pl
 
 from ..columnar import conditions as cx
-from ..columnar.assemble import FLAT_COLUMNS
 from ..columnar.evaluator import T_LIST, Compiled
 from ..columnar.full import determination
 from ..columnar.table import DTYPES, Rows
@@ -33,19 +35,24 @@ from ..plan.plan import Plan
 __all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "iter_tables", "write_parquet",
            "flat_row", "prepare", "compiled"]
 
-_DEADLINES = pl.List(pl.Date)
+_DATES = pl.List(pl.Date)
+# The flat table: the columns of the batch engine's table (creditrules/batch/table.py, docs/batches.md) in its
+# order, then the columnar evaluator's own. `determination` and `error` are the JSON texts: `error` for a bad
+# record always, `determination` only with evaluate_batch(..., full=True).
 FLAT_SCHEMA: dict[str, Any] = {
-    "index": pl.Int64, "event_id": pl.String, "error_code": pl.String, "error_message": pl.String,
-    "pack_version": pl.String, "level": pl.String, "at_least": pl.String, "eligible": pl.Boolean,
-    "criteria": T_LIST, "sanction_ids": T_LIST, "incentive_ids": T_LIST, "decision_ids": T_LIST,
-    "publication_disclosure": pl.String, "publication_start": pl.Date, "publication_min_end": pl.Date,
-    "publication_max_end": pl.Date, "publication_extended": pl.Boolean, "publication_after_end": pl.String,
-    "repair_eligible": pl.Boolean, "repair_earliest": pl.Date, "repair_not_repairable_reason": pl.String,
-    "repair_processing_working_days": pl.Int64, "deadline_ids": T_LIST, "deadline_from": _DEADLINES,
-    "deadline_due": _DEADLINES, "missing_facts": T_LIST, "warnings": T_LIST, "warning_codes": T_LIST,
-    "pack_digest": pl.String,
+    "index": pl.Int64, "line": pl.Int64, "event_id": pl.String, "error_code": pl.String, "error_message": pl.String,
+    "jurisdiction": pl.String, "as_of": pl.Date, "pack_id": pl.String, "pack_version": pl.String,
+    "pack_status": pl.String, "pack_digest": pl.String, "level": pl.String, "at_least": pl.String,
+    "eligible": pl.Boolean, "criteria": T_LIST, "sanction_ids": T_LIST, "incentive_ids": T_LIST,
+    "decision_ids": T_LIST, "publication_disclosure": pl.String, "publication_start": pl.Date,
+    "publication_min_end": pl.Date, "publication_max_end": pl.Date, "publication_extended_until_removal": pl.Boolean,
+    "repair_eligible": pl.Boolean, "repair_earliest": pl.Date, "deadline_ids": T_LIST, "deadline_dues": _DATES,
+    "missing_facts": T_LIST, "warnings": T_LIST, "determination": pl.String, "error": pl.String,
+    # the columnar evaluator's own
+    "publication_after_end": pl.String, "repair_not_repairable_reason": pl.String,
+    "repair_processing_working_days": pl.Int64, "deadline_from": _DATES, "warning_codes": T_LIST,
 }
-assert tuple(FLAT_SCHEMA) == FLAT_COLUMNS
+FLAT_COLUMNS = tuple(FLAT_SCHEMA)
 
 _CACHE: dict[int, tuple[Any, dict[str, Compiled]]] = {}
 
@@ -55,7 +62,10 @@ def compiled(plan: Plan, lang: str = "en") -> Compiled:
     key = id(plan)
     found = _CACHE.get(key)
     if found is None or found[0]() is not plan:
-        found = _CACHE[key] = (weakref.ref(plan, lambda _, k=key: _CACHE.pop(k, None)), {})
+        def forget(ref: weakref.ref, k: int = key) -> None:      # the plan is gone: so is its compiled form
+            if _CACHE.get(k, (None,))[0] is ref:
+                del _CACHE[k]
+        found = _CACHE[key] = (weakref.ref(plan, forget), {})
     by_lang = found[1]
     if lang not in by_lang:
         by_lang[lang] = Compiled(plan, lang)
@@ -74,38 +84,48 @@ def _day(as_of) -> dt.date:
     return _as_of(as_of)
 
 
-def _flat(comp: Compiled, df: pl.DataFrame) -> pl.DataFrame:
+def _flat(comp: Compiled, df: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
+    pack = comp.plan.pack
+    statuses = {v.id: v.status for v in pack.versions}
+    null_text = pl.lit(None, dtype=pl.String)
     return df.select(
-        "index", "event_id", pl.lit(None, dtype=pl.String).alias("error_code"),
-        pl.lit(None, dtype=pl.String).alias("error_message"), pl.col("version").alias("pack_version"), "level",
-        "at_least", "eligible", "criteria", "sanction_ids", "incentive_ids", "decision_ids", "publication_disclosure",
+        "index", pl.lit(None, dtype=pl.Int64).alias("line"), "event_id", null_text.alias("error_code"),
+        null_text.alias("error_message"), pl.lit(pack.id).alias("jurisdiction"), pl.lit(as_of).alias("as_of"),
+        pl.lit(pack.id).alias("pack_id"), pl.col("version").alias("pack_version"),
+        pl.col("version").replace_strict(statuses, return_dtype=pl.String).alias("pack_status"),
+        pl.lit(comp.plan.digest, dtype=pl.String).alias("pack_digest"), "level", "at_least", "eligible",
+        "criteria", "sanction_ids", "incentive_ids", "decision_ids", "publication_disclosure",
         pl.col("_pub_start").alias("publication_start"), "publication_min_end",
-        pl.col("_pub_max_end").alias("publication_max_end"), "publication_extended", "publication_after_end",
-        "repair_eligible", "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days",
-        "deadline_ids", "deadline_from", "deadline_due", "missing_facts", "warnings", "warning_codes",
-        pl.lit(comp.plan.digest, dtype=pl.String).alias("pack_digest")).cast(FLAT_SCHEMA)
+        pl.col("_pub_max_end").alias("publication_max_end"), "publication_extended_until_removal",
+        "repair_eligible", "repair_earliest", "deadline_ids", "deadline_dues", "missing_facts", "warnings",
+        null_text.alias("determination"), null_text.alias("error"), "publication_after_end",
+        "repair_not_repairable_reason", "repair_processing_working_days", "deadline_from", "warning_codes",
+    ).cast(pl.Schema(FLAT_SCHEMA))
 
 
-def _error_rows(rows: Rows, digest: str) -> pl.DataFrame:
+def _error_rows(rows: Rows) -> pl.DataFrame:
     from ..api import BatchItem
-    records = [BatchItem(i, error=exc, line=line).error_record() for i, line, exc in rows.errors]
-    data = {name: [None] * len(records) for name in FLAT_COLUMNS}
-    data["index"] = [i for i, _, _ in rows.errors]
+    items = [BatchItem(i, error=exc, line=line) for i, line, exc in rows.errors]
+    records = [item.error_record() for item in items]
+    data: dict[str, list[Any]] = {name: [None] * len(records) for name in FLAT_COLUMNS}
+    data["index"] = [item.index for item in items]
+    data["line"] = [item.line for item in items]
     data["error_code"] = [r["error"]["code"] for r in records]
     data["error_message"] = [r["error"]["message"] for r in records]
-    data["pack_digest"] = [digest] * len(records)
+    data["error"] = [item.to_json().decode("utf-8") for item in items]
     return pl.DataFrame(data, schema=FLAT_SCHEMA)
 
 
-def _evaluate(plan: Plan, events: Iterable[Any], as_of: dt.date, lang: str, where: str, keep_events: bool):
+def _evaluate(plan: Plan, events: Iterable[Any], as_of: dt.date, lang: str, where: str, keep_events: bool,
+              start: int = 0):
     comp = compiled(plan, lang)
     rows = Rows(comp.spec, lang, keep_events=keep_events)
-    for i, raw in enumerate(events):
+    for i, raw in enumerate(events, start):
         rows.add(i, raw, where)
     frame = comp.run(rows, as_of, outcomes=keep_events)
-    table = _flat(comp, frame)
+    table = _flat(comp, frame, as_of)
     if rows.errors:
-        table = pl.concat([table, _error_rows(rows, plan.digest)]).sort("index")
+        table = pl.concat([table, _error_rows(rows)]).sort("index")
     return comp, rows, frame, table
 
 
@@ -135,30 +155,32 @@ def evaluate_batch(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=
         items[i] = BatchItem(i, error=exc, line=line)
     for k, (i, event) in enumerate(zip(rows.index, rows.events, strict=True)):
         items[i] = BatchItem(i, determination(plan, event, day, raws[k], lang=lang, trace=level))
-    return table, items
+    texts = [None if item is None or item.error is not None else item.to_json().decode("utf-8") for item in items]
+    return table.with_columns(pl.Series("determination", texts, dtype=pl.String)), items
 
 
 def flat_row(det: dict) -> dict:
-    """A determination (plain data, dates as dates or ISO text) projected onto the flat table's columns (the
-    columns the columnar evaluator fills; `index` and the error columns are the caller's)."""
+    """A determination (plain data, dates as dates or ISO text) projected onto the flat table's columns (those
+    read off the determination: not `index`, `line`, the error columns or the JSON texts)."""
     def day(value):
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
-    pub, rep = det["publication"], det["repair"]
+    pack, pub, rep = det["pack"], det["publication"], det["repair"]
     return {
-        "event_id": det["event_id"], "pack_version": det["pack"]["version"], "level": det["dishonesty"]["level"],
+        "event_id": det["event_id"], "jurisdiction": det["jurisdiction"], "as_of": day(det["as_of"]),
+        "pack_id": pack["id"], "pack_version": pack["version"], "pack_status": pack["status"],
+        "pack_digest": pack["digest"], "level": det["dishonesty"]["level"],
         "at_least": det["dishonesty"]["at_least"], "eligible": det["severe_list"]["eligible"],
         "criteria": list(det["severe_list"]["criteria"]), "sanction_ids": [s["id"] for s in det["sanctions"]],
         "incentive_ids": [s["id"] for s in det["incentives"]], "decision_ids": [x["id"] for x in det["decisions"]],
         "publication_disclosure": pub["disclosure"], "publication_start": day(pub["start"]),
         "publication_min_end": day(pub["min_end"]), "publication_max_end": day(pub["max_end"]),
-        "publication_extended": pub["extended_until_removal"], "publication_after_end": pub["after_end"],
-        "repair_eligible": rep["eligible"], "repair_earliest": day(rep["earliest"]),
+        "publication_extended_until_removal": pub["extended_until_removal"], "repair_eligible": rep["eligible"],
+        "repair_earliest": day(rep["earliest"]), "deadline_ids": [x["id"] for x in det["deadlines"]],
+        "deadline_dues": [day(x["due"]) for x in det["deadlines"]], "missing_facts": list(det["missing_facts"]),
+        "warnings": [str(w) for w in det["warnings"]], "publication_after_end": pub["after_end"],
         "repair_not_repairable_reason": rep["not_repairable_reason"],
         "repair_processing_working_days": rep["processing_working_days"],
-        "deadline_ids": [x["id"] for x in det["deadlines"]],
         "deadline_from": [day(x["from"]) for x in det["deadlines"]],
-        "deadline_due": [day(x["due"]) for x in det["deadlines"]], "missing_facts": list(det["missing_facts"]),
-        "warnings": list(det["warnings"]), "pack_digest": det["pack"]["digest"],
     }
 
 
@@ -230,8 +252,7 @@ def iter_tables(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=Non
     day = _day(as_of)
     start = 0
     for part in _chunks(events, chunk):
-        table = _evaluate(plan, part, day, lang, where, False)[3]
-        yield table.with_columns(pl.col("index") + start)
+        yield _evaluate(plan, part, day, lang, where, False, start)[3]
         start += len(part)
 
 

@@ -34,16 +34,10 @@ from . import conditions as cx
 from . import dates as d
 from .evaluator import _T, _U, T_LIST, Compiled, DateComp, Slot, _any, _choose
 
-FLAT_COLUMNS = (
-    "index", "event_id", "error_code", "error_message", "pack_version", "level", "at_least", "eligible", "criteria",
-    "sanction_ids", "incentive_ids", "decision_ids", "publication_disclosure", "publication_start",
-    "publication_min_end", "publication_max_end", "publication_extended", "publication_after_end", "repair_eligible",
-    "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days", "deadline_ids",
-    "deadline_from", "deadline_due", "missing_facts", "warnings", "warning_codes", "pack_digest")
 # the assembled columns a batch's frame keeps (besides the lists, added by lookups and joins)
 OUTPUT = ("index", "event_id", "version", "level", "at_least", "eligible", "publication_disclosure", "_pub_start",
-          "publication_min_end", "_pub_max_end", "publication_extended", "publication_after_end", "repair_eligible",
-          "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days")
+          "publication_min_end", "_pub_max_end", "publication_extended_until_removal", "publication_after_end",
+          "repair_eligible", "repair_earliest", "repair_not_repairable_reason", "repair_processing_working_days")
 _NULL_INT = pl.lit(None, dtype=pl.Int64)
 _EMPTY_DATES = pl.lit(pl.Series([[]], dtype=pl.List(pl.Date))).first()
 _EMPTY_TEXTS = pl.lit(pl.Series([[]], dtype=pl.List(pl.String))).first()
@@ -236,11 +230,12 @@ class Assembly:
                       .alias("publication_min_end" if key == "min" else "_max0"))
         g2.append(_choose(pset.get("extended_until_removal", _NULL_INT),
                           [(s.n, pl.lit(bool(v))) for s, v in pvalues("extended_until_removal")], pl.Boolean)
-                  .fill_null(False).alias("publication_extended"))
+                  .fill_null(False).alias("publication_extended_until_removal"))
         removed = (pl.col("fact:removed_from_list_on") if comp.spec.facts.get("removed_from_list_on") == "date"
                    else pl.lit(None, dtype=pl.Date))
-        g5.append(pl.when(pl.col("publication_extended") & pl.col("_max0").is_not_null() & removed.is_not_null()
-                          & (removed > pl.col("_max0"))).then(removed).otherwise(pl.col("_max0")).alias("_pub_max_end"))
+        max0 = pl.col("_max0")
+        g5.append(pl.when(pl.col("publication_extended_until_removal") & max0.is_not_null() & removed.is_not_null()
+                          & (removed > max0)).then(removed).otherwise(max0).alias("_pub_max_end"))
         for name, key in (("publication_disclosure", "disclosure"), ("publication_after_end", "after_end")):
             g2.append(_choose(pset.get(key, _NULL_INT), [(s.n, pl.lit(v, dtype=pl.String)) for s, v in pvalues(key)],
                               pl.String).alias(name))
@@ -286,7 +281,10 @@ class Assembly:
                     pl.Int64).alias("repair_processing_working_days")]
 
         # deadlines and decisions, in order
-        deadline_slots, self.froms, self.dues, by_decision = [], [], [], {}
+        deadline_slots: list[Slot] = []
+        self.froms: list[str] = []
+        self.dues: list[str] = []
+        by_decision: dict[str, list[Slot]] = {}
         for s in comp.slots:
             con, held = s.con, _T(s.rule)
             if isinstance(con, c.Deadline):
@@ -356,16 +354,17 @@ class Assembly:
             for name in sorted(names):
                 expr = own.get(name, cx.FALSE)
                 if exceptions:
-                    chain = None
+                    chain: Any = None
                     for o, found in exceptions:
                         part = found.get(name, cx.FALSE)
                         chain = pl.when(_U(o)).then(part) if chain is None else chain.when(_U(o)).then(part)
                     expr = (pl.when(pl.col(f"raw:{rule.index}").eq_missing(True)).then(chain.otherwise(cx.FALSE))
                             .otherwise(expr))
                 self._missing(name, pl.col(f"_R:{rule.index}") & expr)
-        names = sorted(self.missing)
-        self.lookups.append(_Lookup("_km", [_any(self.missing[name]) for name in names], {"missing_facts": T_LIST},
-                                    lambda held: ([name for name, h in zip(names, held, strict=True) if h],)))
+        missing_names = sorted(self.missing)
+        self.lookups.append(_Lookup("_km", [_any(self.missing[name]) for name in missing_names],
+                                    {"missing_facts": T_LIST},
+                                    lambda held: ([x for x, h in zip(missing_names, held, strict=True) if h],)))
 
         # the warnings' key: the version choice, the identifier's token, which static warnings hold, the dates'
         self.warn_mask = _Mask("_kw", [arg[0] for kind, arg in self.program if kind == "s"])
@@ -379,7 +378,7 @@ class Assembly:
         self.before_dates = [g1, g2, g3]
         self.after_pub_dates = [g4, g5]
         self.after_dates = [g6, g7, g8]
-        self._words: dict[str, tuple[list[str], list[str]]] = {}
+        self._words: dict[str, tuple[tuple[str, str, list[str]], ...]] = {}
 
     def _missing(self, name: str, expr: pl.Expr) -> None:
         self.missing.setdefault(name, []).append(expr)
@@ -423,9 +422,9 @@ class Assembly:
             lf = lf.with_columns(
                 *(pl.concat_list([pl.col(c).cast(pl.Int32) for c in cols]).list.gather(pl.col("_dl"))
                   .cast(pl.List(pl.Date)).alias(name) for name, cols in (("deadline_from", self.froms),
-                                                                          ("deadline_due", self.dues))))
+                                                                          ("deadline_dues", self.dues))))
         else:
-            lf = lf.with_columns(_EMPTY_DATES.alias("deadline_from"), _EMPTY_DATES.alias("deadline_due"))
+            lf = lf.with_columns(_EMPTY_DATES.alias("deadline_from"), _EMPTY_DATES.alias("deadline_dues"))
         df = lf.collect()
         return self._overlaps(df, rest_texts)
 
@@ -433,14 +432,16 @@ class Assembly:
         """Word the warnings after the first three kinds once per distinct key, merged by text with their sources
         (Context.warnings). Returns the table to join and, per key, the merged entries (for `_overlaps`)."""
         keys = df.get_column("_wkey").unique().to_list()
-        texts, codes, entries = [], [], {}
+        texts: list[list[str]] = []
+        codes: list[list[str]] = []
+        entries: dict[str, tuple[tuple[str, str, list[str]], ...]] = {}
         for key in keys:
-            found = self._words.get(key)
-            if found is None:
+            worded = self._words.get(key)
+            if worded is None:
                 if len(self._words) > 50_000:
                     self._words.clear()
-                found = self._words[key] = self._word(key)
-            entries[key] = found
+                worded = self._words[key] = self._word(key)
+            entries[key] = found = worded
             texts.append([f"{text} ({'; '.join(src)})" if src else text for text, _, src in found])
             codes.append([code for _, code, _ in found])
         table = pl.DataFrame({"_wkey": keys, "_rwarn": texts, "_rcodes": codes},

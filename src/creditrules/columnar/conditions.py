@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -24,7 +25,7 @@ from ..plan import conditions as n
 from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, missing_name
 
 Expr = pl.Expr
-_OPS: dict[str, Callable[[Expr, object], Expr]] = {
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
     "eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gte": operator.ge, "lt": operator.lt,
     "lte": operator.le}
 NULL_BOOL = pl.lit(None, dtype=pl.Boolean)

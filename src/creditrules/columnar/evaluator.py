@@ -55,7 +55,7 @@ def _choose(selector: pl.Expr, options: list[tuple[int, pl.Expr]], dtype) -> pl.
     """selector == k -> expr_k (null when no k matches)."""
     if not options:
         return pl.lit(None, dtype=dtype)
-    chain = pl.when(selector == options[0][0]).then(options[0][1])
+    chain: Any = pl.when(selector == options[0][0]).then(options[0][1])
     for k, expr in options[1:]:
         chain = chain.when(selector == k).then(expr)
     return chain.otherwise(pl.lit(None, dtype=dtype))
@@ -261,11 +261,11 @@ class Compiled:
         versions = pl.Series("versions", [v for v, _ in self.choices], dtype=pl.String)
         warnings = pl.Series("warnings", [list(w) for _, w in self.choices], dtype=T_LIST)
         codes = pl.Series("codes", [["version"] * len(w) for _, w in self.choices], dtype=T_LIST)
-        choice = pl.col("_vchoice")
+        chosen = pl.col("_vchoice")
         return (df.lazy().join(table.lazy(), on=["_vwhich", "_vday"], how="left", maintain_order="left")
-                .with_columns(pl.lit(versions).gather(choice).alias("version"),
-                              pl.lit(warnings).gather(choice).alias("_vwarn"),
-                              pl.lit(codes).gather(choice).alias("_vcodes")).collect())
+                .with_columns(pl.lit(versions).gather(chosen).alias("version"),
+                              pl.lit(warnings).gather(chosen).alias("_vwarn"),
+                              pl.lit(codes).gather(chosen).alias("_vcodes")).collect())
 
     # --- running ------------------------------------------------------------------------------------------------
 

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
+from .. import model as m
 from ..engine.assemble import _unread_names
 from ..errors import CreditRulesError, Position
 from ..event import MAX_INT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
@@ -132,7 +132,7 @@ class Spec:
                         facts[node.path] = None
             for con in rule.conclusions:
                 for expr in _date_exprs(con):
-                    if isinstance(expr, c.m.YearDate):
+                    if isinstance(expr, m.YearDate):
                         facts[expr.year_path[6:]] = None
                     else:
                         paths.update(dict.fromkeys(expr.paths))
@@ -144,7 +144,7 @@ class Spec:
                     if "extended_until_removal" in terms and "removed_from_list_on" in vocab.facts:
                         facts["removed_from_list_on"] = None
         for expr in plan.offsets:
-            if isinstance(expr, c.m.YearDate):
+            if isinstance(expr, m.YearDate):
                 facts[expr.year_path[6:]] = None
             else:
                 paths.update(dict.fromkeys(expr.paths))
@@ -201,7 +201,7 @@ class Rows:
         self.name_given: list[bool] = []
         self.birth: list[dt.date | None] = []
         self.persons: list[int] = []
-        self.conduct: list[list | None] = []
+        self.conduct: list[str | None] = []             # the tags joined by _SEP
         self.basis: list[str | None] = []
         self.number_given: list[bool] = []
         self.decided: list[dt.date | None] = []
@@ -428,8 +428,9 @@ def _unread_templates(plan: Plan, lang: str):
     def kind_text(kind: str) -> str:
         if kind not in kinds:
             texts: list[str] = []
-            _unread_names(plan, SimpleNamespace(kind=kind, conduct=None, facts={}),
-                          SimpleNamespace(lang=lang, warn=lambda text, *_: texts.append(text)))
+            probe = SimpleNamespace(kind=kind, conduct=None, facts={})
+            ctx = SimpleNamespace(lang=lang, warn=lambda text, *_: texts.append(text))
+            _unread_names(plan, cast(Any, probe), cast(Any, ctx))
             kinds[kind] = texts[0]
         return kinds[kind]
 
@@ -494,9 +495,3 @@ def derived_columns(spec: Spec) -> list[pl.Expr]:
     out.append(pl.when(birth.is_not_null() & day.is_not_null()).then(pl.max_horizontal(age, pl.lit(0)))
                .alias(AGE))
     return out
-
-
-def add_all(rows: Rows, events: Iterable[Any], where: str = "<batch>") -> Rows:
-    for i, raw in enumerate(events):
-        rows.add(i, raw, where)
-    return rows

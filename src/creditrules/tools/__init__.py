@@ -121,6 +121,52 @@ def register(app) -> None:
             text = D.render_text(found)
         _emit(text, output, out)
 
+    register_weave_and_new_pack(app)
+
+
+def register_weave_and_new_pack(app) -> None:
+    """Add `weave` and `new-pack` (issue 10 items 5 and 8; called from `register`)."""
+    import typer
+
+    from ..cli import _guard, out
+
+    @app.command("weave")
+    @_guard
+    def weave_(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a pack folder"),
+               output: Path | None = typer.Option(None, "--out", "-o", help="write the page to this file "
+                                                  "(default: print it)"),
+               lang: str = typer.Option("zh", "--lang", help="zh | en: the language of the plain-words rules"),
+               evaluator: str = typer.Option("reference", "--evaluator")):
+        """The pack woven with its law (Catala's literate style): each article's text, followed by the rules that
+        cite it (condition and conclusion in plain words), its ledger status and the test cases of each rule."""
+        from ..errors import Diagnostic, Position, UsageError
+        from ..packs import pack_dir
+        from . import weave as W
+        if lang not in ("zh", "en"):
+            raise UsageError([Diagnostic("bad-option", f"--lang must be zh or en, got `{lang}`", Position())])
+        _emit(W.render_html(W.weave(pack_dir(jurisdiction), evaluator), lang), output, out)
+
+    @app.command("new-pack")
+    @_guard
+    def new_pack_(jurisdiction: str = typer.Argument(..., help="the new pack's name (lower case, e.g. shaanxi)"),
+                  text: Path = typer.Option(..., "--text", help="the regulation's text, a UTF-8 .txt file"),
+                  title: str | None = typer.Option(None, "--title", help="the regulation's Chinese title "
+                                                   "(default: the text's first line)"),
+                  title_en: str | None = typer.Option(None, "--title-en", help="its English title"),
+                  out_dir: Path | None = typer.Option(None, "--out", help="the folder to create (default: "
+                                                      "policies/J)")):
+        """Scaffold a pack from a law's text: pack.yaml, the article index, a ledger listing every article as still
+        to do, an empty rule file and an empty test file; then say what remains (`creditrules validate` says the
+        same)."""
+        from ..load import display_path
+        from . import newpack as N
+        made = N.scaffold(jurisdiction, text, out=out_dir, title=title, title_en=title_en)
+        for path in made.files:
+            out.print(display_path(path), markup=False)
+        out.print(f"{display_path(made.directory)}: {made.articles} articles. Still to do:", markup=False)
+        for line in N.remaining(made.directory):
+            out.print(f"  - {line}", markup=False)
+
 
 def _emit(text: str, output: Path | None, console) -> None:
     import sys
