@@ -28,13 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import attack  # noqa: E402
-from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 
 def _run(strategy, n: int, seed_value: int, body) -> None:
     @seed(seed_value)
     @settings(max_examples=n, deadline=None, database=None, suppress_health_check=list(HealthCheck),
-              phases=("generate",))
+              phases=(Phase.generate,))
     @given(strategy)
     def run(case):
         body(case)
@@ -56,11 +56,11 @@ def main(argv=None) -> int:
     for jurisdiction in attack.PACKS:
         tally, start = attack.Tally(), time.perf_counter()
         _run(attack.hostile_events(), args.n, args.seed,
-             lambda case, j=jurisdiction, t=tally: attack.judge_event(*case, j, t))
+             lambda case, j=jurisdiction, t=tally: attack.judge_event(*case, j, t))  # type: ignore[call-arg]
         rows.append((f"events via `creditrules.evaluate`, {jurisdiction}", tally, time.perf_counter() - start))
 
     tally, start = attack.Tally(), time.perf_counter()
-    _run(attack.hostile_jsonl(), args.jsonl, args.seed, lambda case: attack.judge_jsonl(*case, tally))
+    _run(attack.hostile_jsonl(), args.jsonl, args.seed, lambda case: attack.judge_jsonl(*case, tally))  # type: ignore[call-arg]
     rows.append(("hostile JSONL files (iter_jsonl + evaluate_many)", tally, time.perf_counter() - start))
 
     tally, start = attack.Tally(), time.perf_counter()

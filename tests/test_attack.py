@@ -99,8 +99,6 @@ def test_yaml_1_2_numbers_still_read():
     assert docs[0].data == {"a": [0, 7, -3, 5, 0.5, 1500.0, float("inf")]}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: api._as_of accepts the ISO week date `2024-W01-1` (api.py, not "
-                                       "owned here); event dates refuse it")
 def test_an_iso_week_date_as_of_is_refused():
     import creditrules
     with pytest.raises(InputError):
@@ -191,8 +189,6 @@ def _one_line_message(stderr: bytes) -> str:
     return lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: `evaluate FILE > /dev/full` exits 3 'internal error ... this is "
-                                       "a bug' (cli.py evaluate / batch/, not owned here)")
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_full_output_device_is_a_one_line_message_not_a_bug(batch_file):
     with open("/dev/full", "wb") as full:
@@ -283,8 +279,6 @@ def test_validate_of_a_bad_pack_test_case_does_not_quote_the_name_or_id(henan_co
         _assert_private(proc.stdout, proc.stderr)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: cli.report prints the offending line of an event file or a pack "
-                                       "test case under the diagnostic, name and ID number included (cli.py)")
 def test_source_excerpts_do_not_show_a_name_or_id(tmp_path):
     single = tmp_path / "one.json"
     single.write_text(json.dumps(dict(EVENT, kind="administrative_penalti"), ensure_ascii=False), encoding="utf-8")

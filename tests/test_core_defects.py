@@ -148,3 +148,27 @@ def test_a_date_beyond_the_calendar_is_null_with_a_warning():
     det = creditrules.evaluate(far, "henan", "2024-06-01", lang="en")
     assert det.publication.start.isoformat() == "9999-12-31" and det.publication.max_end is None
     assert any("9999-12-31" in w for w in det.warnings)
+
+
+def test_write_faults_end_with_one_line_and_an_exit_code(tmp_path):
+    """`> /dev/full` was an "internal error" (exit 3); a closed pipe ends quietly with whole lines only."""
+    batch = ROOT / "examples" / "henan-batch.jsonl"
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "creditrules", "evaluate", str(batch), "-j", "henan",
+                               "--workers", "1", "--quiet"], stdout=full, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert proc.returncode == 1 and "cannot write the output" in proc.stderr and "internal error" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) <= 3 and "Traceback" not in proc.stderr
+
+
+def test_an_event_error_never_quotes_the_line_with_names_and_ids(tmp_path):
+    path = tmp_path / "e.yaml"
+    path.write_text("id: x\nsubject: {type: legal_person, name: 王秘密有限公司, id: 91350100M000100Y44}\n"
+                    "kind: administrative_penalti\n", encoding="utf-8")
+    proc = run("evaluate", path, "-j", "henan")
+    assert proc.returncode == 1 and "administrative_penalty" in proc.stderr
+    assert "王秘密" not in proc.stderr and "91350100M000100Y44" not in proc.stderr
+
+
+def test_as_of_is_a_calendar_date_only():
+    with pytest.raises(InputError):
+        creditrules.evaluate(PENALTY, "henan", "2024-W01-1")

@@ -40,7 +40,11 @@ def _as_of(value: DateInput) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
-        return dt.date.fromisoformat(str(value)) if len(str(value)) == 10 else dt.date.fromisoformat("x")
+        text = str(value)
+        if not (len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isascii()
+                and text.replace("-", "").isdigit()):
+            raise ValueError(text)                   # YYYY-MM-DD only (fromisoformat also takes 2024-W01-1)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise InputError([Diagnostic("bad-date", f"`as_of` `{str(value)[:40]}` is not a real date YYYY-MM-DD",
                                      Position())]) from None

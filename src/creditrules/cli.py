@@ -18,7 +18,7 @@ from rich.console import Console
 
 from . import api
 from .batch.formats import InputFormat, OutputFormat
-from .errors import CreditRulesError, Diagnostic, UsageError
+from .errors import CreditRulesError, Diagnostic, InputError, UsageError
 from .load import display_path
 from .packs import base_dirs, compiled_pack, pack_dirs
 from .tools import register as register_tools
@@ -61,10 +61,16 @@ def _source_line(d: Diagnostic) -> str | None:
         return None
 
 
-def report(diagnostics: list[Diagnostic], limit: int = 50) -> None:
+def _may_quote(d: Diagnostic) -> bool:
+    """The offending line is shown for a pack's own files only: an event file or a pack's test cases hold names and
+    ID numbers, which no error message repeats (privacy)."""
+    return "tests" not in Path(d.position.file or "").parts and not str(d.position.file or "").startswith("<")
+
+
+def report(diagnostics: list[Diagnostic], limit: int = 50, quote: bool = True) -> None:
     for d in diagnostics[:limit]:
         err.print(str(d), markup=False)
-        line = _source_line(d)
+        line = _source_line(d) if quote and _may_quote(d) else None
         if line is not None and d.position.column:
             err.print(f"    {line}", markup=False)
             err.print("    " + " " * _display_width(line[: d.position.column - 1]) + "^", markup=False)
@@ -87,6 +93,9 @@ def _guard(fn):
         except UsageError as exc:
             report(exc.diagnostics)
             raise typer.Exit(2)
+        except InputError as exc:
+            report(exc.diagnostics, quote=False)        # an event's lines hold names and ID numbers
+            raise typer.Exit(1)
         except CreditRulesError as exc:
             report(exc.diagnostics)
             raise typer.Exit(1)
@@ -481,13 +490,34 @@ def _options(version: bool = typer.Option(False, "--version", callback=_print_ve
 def main() -> None:
     """Entry point: bad input exits 1 with its place (see _guard); a bug in creditrules itself exits 3 with one
     line saying so, never a traceback (set CREDITRULES_DEBUG=1 to see it)."""
+    import errno
     import os
     try:
         app(standalone_mode=True)
-    except KeyboardInterrupt:  # pragma: no cover
+    except KeyboardInterrupt:
+        sys.stderr.write("creditrules: interrupted\n")
         sys.exit(130)
     except SystemExit:
         raise
+    except BrokenPipeError:             # `| head -1`: the reader left; what was written is whole lines
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error at exit
+        except OSError:
+            pass
+        sys.exit(141)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EBADF, errno.EROFS, errno.EACCES):
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except OSError:
+                pass
+            sys.stderr.write(f"creditrules: cannot write the output: {exc.strerror or exc}\n")
+            sys.exit(1)
+        if os.environ.get("CREDITRULES_DEBUG"):
+            raise
+        err.print(f"internal error in creditrules: {exc.__class__.__name__}: {exc} (this is a bug, not your input; "
+                  "run again with CREDITRULES_DEBUG=1 for the details and report them)", markup=False)
+        sys.exit(3)
     except Exception as exc:  # noqa: BLE001 - the last line of defence, reported plainly
         if os.environ.get("CREDITRULES_DEBUG"):
             raise

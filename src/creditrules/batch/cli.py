@@ -29,6 +29,10 @@ def evaluate_batch(event_file: str, jurisdiction: str, as_of: str | None, *, tex
     if text is not None and output_format == "parquet":
         raise UsageError([Diagnostic("bad-option", "--format text writes text; it cannot be Parquet", Position(),
                                      "leave out --format text, or --output-format parquet")])
+    from ..api import plan_for
+    from .workers import freeze_heap
+    plan_for(jurisdiction)                     # compiled (and cached) before the heap is frozen
+    freeze_heap()
     summary = evaluate_file(event_file, jurisdiction, as_of, output=output, input_format=input_format,
                             output_format=output_format, workers=workers, evaluator=evaluator, lang=lang, trace=trace,
                             quiet=quiet, text=text)
@@ -88,6 +92,10 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
         raise UsageError([Diagnostic("bad-option", f"unknown input format `{input_format}`", Position(),
                                      "allowed: jsonl, csv, parquet")])
     started = time.perf_counter()
+    from ..api import plan_for
+    from .workers import freeze_heap
+    plan_for(jurisdiction)
+    freeze_heap()
     with Reporter(quiet=quiet) as report:
         if scheduler:
             from .dask import evaluate_dataset

@@ -217,7 +217,10 @@ def evaluate_partitions(job: Job, sources: list[str], outputs: list[str], *, wor
         results: Iterator[PartitionResult] = map(_run_partition, tasks)
         return _collect(results, summary, report)
     from concurrent.futures import ProcessPoolExecutor
-    with ProcessPoolExecutor(max_workers=n, mp_context=_context()) as pool:
+
+    from .workers import _init_worker
+    with ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_init_worker,
+                             initargs=(job,)) as pool:
         return _collect(pool.map(_run_partition, tasks), summary, report)
 
 

@@ -163,6 +163,17 @@ def _init_worker(job: Job) -> None:
                                         Position(job.jurisdiction))])
     except CreditRulesError as exc:
         _WORKER["failure"] = (type(exc).__name__, list(exc.diagnostics))
+    freeze_heap()
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (modules, the plan, the backend) out of the cyclic collector's sight
+    (`gc.freeze`): they live as long as the process, and the collector no longer walks them again and again while
+    the batch runs (about a tenth of the CPU time of a batch). Only in processes creditrules owns: the command line
+    and its workers, never under a library caller."""
+    import gc
+    gc.collect()
+    gc.freeze()
 
 
 def _run_in_worker(seq: int, records: list[Record]) -> ChunkResult:
