@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from ..errors import CreditRulesError, Diagnostic, Position, UsageError
+from ..errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
 
 
 def _check_workers(workers: int | None) -> None:
@@ -49,6 +49,9 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
         except UsageError as exc:
             report(exc.diagnostics)
             raise typer.Exit(2) from None
+        except InputError as exc:
+            report(exc.diagnostics, quote=False)       # as cli._guard: an input's lines hold names and ID numbers
+            raise typer.Exit(1) from None
         except CreditRulesError as exc:
             report(exc.diagnostics)
             raise typer.Exit(1) from None
