@@ -278,6 +278,7 @@ def write_parquet(plan: Plan | str | os.PathLike, events: Iterable[Any], path: s
             if writer is None:
                 writer = pq.ParquetWriter(str(path), arrow.schema)
             writer.write_table(arrow)
+            del table, arrow                       # not held while the next chunk is evaluated
         if pq is None or writer is None:
             (pl.concat(gathered) if gathered else pl.DataFrame(schema=FLAT_SCHEMA)).write_parquet(str(path))
     finally:

@@ -33,9 +33,15 @@ def evaluate_batch(event_file: str, jurisdiction: str, as_of: str | None, *, tex
     from .workers import freeze_heap
     plan_for(jurisdiction)                     # compiled (and cached) before the heap is frozen
     freeze_heap()
-    summary = evaluate_file(event_file, jurisdiction, as_of, output=output, input_format=input_format,
-                            output_format=output_format, workers=workers, evaluator=evaluator, lang=lang, trace=trace,
-                            quiet=quiet, text=text)
+    from .pipeline import Interrupted
+    try:
+        summary = evaluate_file(event_file, jurisdiction, as_of, output=output, input_format=input_format,
+                                output_format=output_format, workers=workers, evaluator=evaluator, lang=lang,
+                                trace=trace, quiet=quiet, text=text)
+    except Interrupted as stop:
+        sys.stderr.write(stop.line() + "\n")
+        sys.stderr.flush()
+        return 130
     return summary.exit_code
 
 

@@ -18,6 +18,21 @@ from .workers import CHUNK, Job, Runner
 from .writers import open_output
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during a batch: what was done. JSONL and text outputs hold the records done, whole (each
+    chunk is one write); a Parquet output is not written (its temporary file is removed)."""
+
+    def __init__(self, summary: Summary, output: str, fmt: str):
+        super().__init__()
+        self.summary, self.output, self.format = summary, output, fmt
+
+    def line(self) -> str:
+        s = self.summary
+        kept = ("no Parquet file is written" if self.format == "parquet"
+                else f"{self.output} holds the first {s.records:,} records, whole")
+        return f"creditrules: interrupted after {s.records:,} records ({s.errors:,} errors); {kept}"
+
+
 def make_job(jurisdiction: str | os.PathLike, as_of: DateInput = None, *, evaluator: str = backends.DEFAULT,
              lang: str = "en", trace: str = "fired", output: str = "jsonl", where: str = "<batch>",
              unit: str = "line", summary: Callable[[Any], str] | None = None) -> tuple[Job, Any]:
@@ -75,6 +90,11 @@ def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.P
             summary.seconds = time.perf_counter() - started
             summary.workers = runner.workers
             summary.outputs.append(writer.name)
+    except KeyboardInterrupt:
+        summary.determinations = summary.records - summary.errors
+        summary.seconds = time.perf_counter() - started
+        summary.workers = runner.workers
+        raise Interrupted(summary, writer.name, out_fmt) from None
     finally:
         reader.close()
         writer.close(ok)

@@ -150,7 +150,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init_worker(job: Job) -> None:
-    """Build the plan and the backend once, in each worker (cached by the workspace for the worker's life)."""
+    """Build the plan and the backend once, in each worker (cached by the workspace for the worker's life).
+    Ctrl-C is the parent's to handle (it stops submitting, lets the running chunks end and says what was done):
+    a worker ignores SIGINT, so no worker prints a traceback."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["job"] = job
     try:
         from ..api import plan_for
