@@ -45,6 +45,7 @@ class Lang(str, Enum):
 class EvaluatorName(str, Enum):
     reference = "reference"
     durable = "durable"
+    columnar = "columnar"
 
 
 class TraceLevel(str, Enum):

@@ -32,7 +32,17 @@ def _durable(plan: Plan) -> Prepared:
     return DurableBackend(plan)
 
 
-BACKENDS: dict[str, Callable[[Plan], Prepared]] = {"reference": _reference, "durable": _durable}
+def _columnar(plan: Plan) -> Prepared:
+    try:
+        from .columnar import prepare
+    except ImportError:
+        raise UsageError([Diagnostic("backend-missing", "the columnar evaluator needs polars, which is not installed",
+                                     Position(), "install it with: pip install 'creditrules[columnar]'")]) from None
+    return prepare(plan)
+
+
+BACKENDS: dict[str, Callable[[Plan], Prepared]] = {"reference": _reference, "durable": _durable,
+                                                   "columnar": _columnar}
 
 
 def check_name(name: str) -> str:
