@@ -210,8 +210,6 @@ def test_a_closed_pipe_ends_quietly_with_whole_lines(batch_file):
     assert proc.returncode in (0, 1, 141, -signal.SIGPIPE), (proc.returncode, err)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: SIGINT exits 130 without a message and -o leaves nothing of the "
-                                       "records done (cli.py evaluate / batch/, not owned here)")
 def test_sigint_ends_with_a_message_and_whole_lines(batch_file, tmp_path):
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen(_cli("evaluate", str(batch_file), "-j", "henan", "-q", "--workers", "1",

@@ -446,3 +446,8 @@ def test_batch_command_writes_one_parquet_part_per_input_file(tmp_path):
     again = run("batch", str(data) + "/**/*.jsonl", here, "-j", MINI, "--as-of", AS_OF, "--workers", "1", "-q")
     assert again.returncode == 1 and os.listdir(here) == ["part-00000.parquet"]
     assert (here / "part-00000.parquet").read_bytes() == (out / "part-00002.parquet").read_bytes()
+    url = tmp_path / "url"                                             # fsspec URLs in and out
+    again = run("batch", f"file://{data}/year=2024", f"file://{url}", "-j", MINI, "--as-of", AS_OF, "--workers", "1")
+    assert again.returncode == 1 and os.listdir(url) == ["part-00000.parquet"], again.stderr
+    via_url = pq.read_table(url / "part-00000.parquet").drop(["error"])
+    assert via_url.equals(pq.read_table(out / "part-00002.parquet").drop(["error"]))

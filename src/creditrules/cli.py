@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -62,16 +63,27 @@ def _source_line(d: Diagnostic) -> str | None:
         return None
 
 
-def _may_quote(d: Diagnostic) -> bool:
-    """The offending line is shown for a pack's own files only: an event file or a pack's test cases hold names and
-    ID numbers, which no error message repeats (privacy)."""
-    return "tests" not in Path(d.position.file or "").parts and not str(d.position.file or "").startswith("<")
+_PERSONAL = re.compile(r"(\b(?:name|id|number)[\"']?\s*:\s*)(\"[^\"]*\"|'[^']*'|[^,}\]#]+)")
 
 
-def report(diagnostics: list[Diagnostic], limit: int = 50, quote: bool = True) -> None:
+def _masked(line: str) -> str:
+    """An event's line as an error shows it: the values of `name`, `id` and `number` (names, ID numbers, credit
+    codes, document numbers) are never repeated in a message (privacy)."""
+    return _PERSONAL.sub(lambda m: m.group(1) + "…", line)
+
+
+def _is_event_data(d: Diagnostic) -> bool:
+    return "tests" in Path(d.position.file or "").parts
+
+
+def report(diagnostics: list[Diagnostic], limit: int = 50, events: bool = False) -> None:
+    """Each diagnostic, then its line with a caret; the lines of event data (an event file, a pack's test cases)
+    with names and identifiers masked."""
     for d in diagnostics[:limit]:
         err.print(str(d), markup=False)
-        line = _source_line(d) if quote and _may_quote(d) else None
+        line = _source_line(d)
+        if line is not None and (events or _is_event_data(d)):
+            line = _masked(line)
         if line is not None and d.position.column:
             err.print(f"    {line}", markup=False)
             err.print("    " + " " * _display_width(line[: d.position.column - 1]) + "^", markup=False)
@@ -95,7 +107,7 @@ def _guard(fn):
             report(exc.diagnostics)
             raise typer.Exit(2)
         except InputError as exc:
-            report(exc.diagnostics, quote=False)        # an event's lines hold names and ID numbers
+            report(exc.diagnostics, events=True)        # an event's lines hold names and ID numbers: masked
             raise typer.Exit(1)
         except CreditRulesError as exc:
             report(exc.diagnostics)

@@ -95,6 +95,7 @@ def evaluate_dataset(input_path_or_glob: str | os.PathLike, output_dir: str | os
                 for line in result.messages:
                     report.message(line)
                 report.advance(result.records, result.errors)
+        summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or summary.workers
     finally:
         close()
     summary.determinations = summary.records - summary.errors

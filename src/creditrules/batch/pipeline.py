@@ -49,13 +49,15 @@ def make_job(jurisdiction: str | os.PathLike, as_of: DateInput = None, *, evalua
 def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.PathLike, as_of: DateInput = None, *,
                   output: str | os.PathLike | BinaryIO | None = None, input_format: str | None = None,
                   output_format: str | None = None, workers: int | None = None, evaluator: str = backends.DEFAULT,
-                  lang: str = "en", trace: str = "fired", quiet: bool = False, text: Callable[[Any], str] | None = None,
+                  lang: str = "en", trace: str = "fired", quiet: bool = True, text: Callable[[Any], str] | None = None,
                   chunk_size: int = CHUNK, stderr: TextIO | None = None, progress: bool | None = None) -> Summary:
     """Evaluate a batch file (JSONL, CSV or Parquet; a path, `-` for standard input, or a binary stream) into
     JSONL (standard output by default) or a Parquet file. One output record per input record, in input order;
     a bad record is an error record in place and a line on stderr. `workers`: None every core (small inputs in
     this process), 1 this process, N worker processes. `text`: write text summaries made by this function
-    (det -> str) instead of JSONL. Returns the Summary (its `exit_code`: 0, 1 bad records, 3 a bug)."""
+    (det -> str) instead of JSONL. `quiet=False` (the command line's default) shows the progress bar on a terminal
+    and the summary line on stderr; a bad record's line goes to stderr either way. Returns the Summary (its
+    `exit_code`: 0, 1 bad records, 3 a bug)."""
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else str(getattr(source, "name", "<stream>"))
     where = "<stdin>" if name == STDIO else name
     in_fmt = input_format_of(name, input_format)
