@@ -23,7 +23,7 @@ from typing import Any
 from .. import backends
 from ..api import DateInput
 from ..errors import Diagnostic, Position, UsageError
-from .dataset import evaluate_partition, output_paths, partitions, raise_failure
+from .dataset import _collect, evaluate_partition, output_paths, partitions
 from .pipeline import make_job
 from .progress import Summary
 
@@ -84,17 +84,8 @@ def evaluate_dataset(input_path_or_glob: str | os.PathLike, output_dir: str | os
     try:
         futures = client.map(evaluate_partition, [job] * len(sources), list(range(len(sources))), sources, outputs,
                              [input_format] * len(sources), pure=False)
-        for future in futures:                          # in partition order: messages and counts stay in order
-            result = future.result()
-            raise_failure(result)
-            summary.records += result.records
-            summary.errors += result.errors
-            summary.internal += result.internal
-            summary.outputs.append(result.output)
-            if report is not None:
-                for line in result.messages:
-                    report.message(line)
-                report.advance(result.records, result.errors)
+        # in partition order: messages and counts stay in order (the same collection as a local run)
+        _collect((future.result() for future in futures), summary, report)
         summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or summary.workers
     finally:
         close()
