@@ -56,7 +56,7 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
             report(exc.diagnostics)
             raise typer.Exit(2) from None
         except InputError as exc:
-            report(exc.diagnostics, quote=False)       # as cli._guard: an input's lines hold names and ID numbers
+            report(exc.diagnostics, events=True)       # as cli._guard: an input's lines are shown masked
             raise typer.Exit(1) from None
         except CreditRulesError as exc:
             report(exc.diagnostics)
