@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
@@ -154,13 +155,13 @@ def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
     if key == "not":
         return m.Not(read_condition(r, arg, sub), pos)
     if key == "kind":
-        return m.KindIn(r.names(arg, sub, "an event kind"), pos)
+        return m.KindIn(r.names(arg, sub, "an event kind"), pos, _name_positions(r, arg, sub))
     if key == "subject":
-        return m.SubjectIn(r.names(arg, sub, "a subject type"), pos)
+        return m.SubjectIn(r.names(arg, sub, "a subject type"), pos, _name_positions(r, arg, sub))
     if key == "conduct":
-        return m.ConductAny(r.names(arg, sub, "a conduct tag"), pos)
+        return m.ConductAny(r.names(arg, sub, "a conduct tag"), pos, _name_positions(r, arg, sub))
     if key == "basis":
-        return m.BasisIn(r.names(arg, sub, "a basis type"), pos)
+        return m.BasisIn(r.names(arg, sub, "a basis type"), pos, _name_positions(r, arg, sub))
     if key == "present":
         return m.Present(r.text(arg, sub, "`present`") or "", pos)
     if key == "rule":
@@ -182,14 +183,23 @@ def read_condition(r: _Reader, value: Any, path: tuple) -> m.Condition:
         (name, test), = spec.items()
         if isinstance(test, dict):
             op, val = _comparison(r, test, sub + (name,))
-            return m.FactTest(str(name), op, val, pos)
+            at = sub + (name, op)
+            return m.FactTest(str(name), op, val, pos, tuple(r.pos(at + (i,)) for i in range(len(val)))
+                              if isinstance(val, tuple) else (r.pos(at),))
         if isinstance(test, list):
             r.error("condition-shape", f"`fact: {{{name}: [...]}}` is ambiguous: write `{{in: [...]}}` or "
                     "`{any_of: [...]}`", sub + (name,))
             return m.Always(pos)
-        return m.FactTest(str(name), "eq", test, pos)
+        return m.FactTest(str(name), "eq", test, pos, (r.pos(sub + (name,)),))
     r.error("unknown-key", f"unknown condition `{key}`", sub, _hint(key, LEAVES), key=True)
     return m.Always(pos)
+
+
+def _name_positions(r: _Reader, value: Any, path: tuple) -> tuple[Position, ...]:
+    """Where each name `_Reader.names` keeps is written: each item of a list (flow or block), or the one name."""
+    if isinstance(value, list):
+        return tuple(r.pos(path + (i,)) for i, item in enumerate(value) if isinstance(item, str))
+    return (r.pos(path),) if isinstance(value, str) else ()
 
 
 def _date_compare(r: _Reader, value: Any, path: tuple, pos: Position) -> m.Condition:
@@ -565,7 +575,7 @@ def _read_pack_yaml(doc: YamlDocument, directory: Path, rel, diagnostics: list[D
     r = _Reader(doc, diagnostics)
     top = r.mapping(doc.data, (), "pack.yaml") or {}
     is_layer = bool(top.get("supplements"))
-    r.keys(top, (), ("id", "jurisdiction", "documents", "versions", "supplements", "note"),
+    r.keys(top, (), ("id", "jurisdiction", "documents", "versions", "supplements", "layers", "note"),
            ("id", "documents") if is_layer else ("id", "jurisdiction", "documents", "versions"))
     documents: dict[str, m.Document] = {}
     for i, raw in enumerate(top.get("documents") or []):
@@ -770,10 +780,16 @@ def supplemented(directory: Path) -> list[str]:
     return [str(v) for v in (value if isinstance(value, list) else [value])]
 
 
-def find_layers(directory: Path, pack_id: str) -> list[Path]:
-    """Folders beside `directory` whose pack.yaml says `supplements: [<pack_id>]` (a later layer, e.g. national)."""
-    return sorted(p.parent for p in directory.parent.glob("*/pack.yaml")
-                  if p.parent != directory and p.is_file() and pack_id in supplemented(p.parent))
+def find_layers(directory: Path, pack_id: str, extra: Sequence[str] = ()) -> list[Path]:
+    """The layers loaded with the pack in `directory`: the folders beside it that its pack.yaml names in `layers:`
+    (then those in `extra`) and that say `supplements: [<pack_id>]` (layers.py; problems are the loader's)."""
+    from .layers import named_layers
+    try:
+        doc, _ = load_yaml_file(Path(directory) / "pack.yaml")
+    except OSError:  # pragma: no cover
+        return []
+    top = dict(doc.data) if doc is not None and isinstance(doc.data, dict) else {}
+    return named_layers(Path(directory), {**top, "id": pack_id}, doc, extra, [])
 
 
 def load_tests(directories) -> list[m.TestCase]:
@@ -787,8 +803,9 @@ def load_tests(directories) -> list[m.TestCase]:
     return tests
 
 
-def load_pack_dir(directory: Path | str, *, with_tests: bool = True) -> m.Pack:
-    """Load a pack folder, with every layer that supplements it; PackError with every problem found (sorted).
+def load_pack_dir(directory: Path | str, *, with_tests: bool = True, layers: Sequence[str] = ()) -> m.Pack:
+    """Load a pack folder, with the layers it names (`layers:`, then `layers` of the call: layers.py); PackError
+    with every problem found (sorted). A sibling that supplements it unnamed is a warning in `pack.warnings`.
 
     `with_tests=False` does not read `tests/` (the pack's `tests` is then empty): evaluation never needs them."""
     directory = Path(directory)
@@ -799,8 +816,11 @@ def load_pack_dir(directory: Path | str, *, with_tests: bool = True) -> m.Pack:
         raise PackError([Diagnostic("layer-not-pack", f"`{display_path(directory)}` is a layer that supplements "
                                     f"{', '.join(supplemented(directory))}: load that pack, the layer comes with it",
                                     doc.position(("supplements",)))])
+    from .layers import named_layers, unnamed_layers
+    layer_dirs = named_layers(directory, top, doc, layers, diagnostics)
+    warnings = unnamed_layers(directory, str(top.get("id")), layer_dirs, doc)
     layers = []
-    for layer_dir in find_layers(directory, str(top.get("id"))):
+    for layer_dir in layer_dirs:
         titles = {d.id: d.title_zh for d in documents.values()}
         l_top, l_docs, _, _, l_rules, l_ledger, l_tests, l_doc = _load_parts(layer_dir, diagnostics, titles, with_tests)
         for doc_id, document in l_docs.items():
@@ -816,4 +836,4 @@ def load_pack_dir(directory: Path | str, *, with_tests: bool = True) -> m.Pack:
     if diagnostics:
         raise PackError(diagnostics)
     return m.Pack(str(top.get("id")), directory, {k: str(v) for k, v in jurisdiction.items()}, documents, versions,
-                  rules, ledger, tests, doc.position(()), top.get("note"), layers)
+                  rules, ledger, tests, doc.position(()), top.get("note"), layers, warnings)

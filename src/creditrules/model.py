@@ -14,6 +14,9 @@ from .errors import Position
 from .lawtext import Cite, LawText
 
 # --- conditions (docs/pack-format.md section 5) -------------------------------------------------------------
+# `pos` is where a condition is written; `value_pos`, where each of its values is (`conduct: [a, b]` or a block
+# list: the position of `a`, of `b`), so a message about one bad name points at that name. Empty when a condition
+# was built in code: use `pos` then.
 
 
 @dataclass(frozen=True)
@@ -43,24 +46,28 @@ class Always:
 class KindIn:
     values: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    value_pos: tuple[Position, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class SubjectIn:
     values: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    value_pos: tuple[Position, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class ConductAny:
     values: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    value_pos: tuple[Position, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
 class BasisIn:
     values: tuple[str, ...]
     pos: Position = field(default=Position(), compare=False)
+    value_pos: tuple[Position, ...] = field(default=(), compare=False)
 
 
 COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "any_of")
@@ -73,6 +80,7 @@ class FactTest:
     op: str
     value: Any = True
     pos: Position = field(default=Position(), compare=False)
+    value_pos: tuple[Position, ...] = field(default=(), compare=False)     # of each value tested (`in`, `any_of`)
 
 
 @dataclass(frozen=True)
@@ -237,7 +245,8 @@ class Pack:
     tests: Sequence[TestCase]                 # a list, or the workspace's PackTests (read when first used)
     pos: Position
     note: str | None = None
-    layers: list[str] = field(default_factory=list)     # packs that supplement this one (`supplements:`)
+    layers: list[str] = field(default_factory=list)     # the layers loaded with it (named: `layers:`)
+    warnings: list = field(default_factory=list)         # Diagnostics found loading (layer-not-named)
 
     @property
     def default_document(self) -> str:

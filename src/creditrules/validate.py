@@ -4,6 +4,7 @@ Every check returns diagnostics with positions; `validate_pack` runs them all an
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from . import model as m
@@ -54,24 +55,29 @@ def check_rule_ids(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
     return out
 
 
+def _value_at(node, i: int) -> m.Position:
+    """Where the i-th value of a condition is written (the bad item of `conduct: [a, b]`), else the condition's."""
+    return node.value_pos[i] if i < len(node.value_pos) else node.pos
+
+
 def check_vocabulary(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
     out = []
     for rule in pack.rules:
         for node in walk(rule.when):
             if isinstance(node, m.KindIn):
-                out += [_unknown("unknown-name", "event kind", v, vocab.kinds, node.pos)
-                        for v in node.values if v not in vocab.kinds]
+                out += [_unknown("unknown-name", "event kind", v, vocab.kinds, _value_at(node, i))
+                        for i, v in enumerate(node.values) if v not in vocab.kinds]
             elif isinstance(node, m.SubjectIn):
                 names = vocab.names("subject_types")
-                out += [_unknown("unknown-name", "subject type", v, names, node.pos)
-                        for v in node.values if v not in names]
+                out += [_unknown("unknown-name", "subject type", v, names, _value_at(node, i))
+                        for i, v in enumerate(node.values) if v not in names]
             elif isinstance(node, m.ConductAny):
-                out += [_unknown("unknown-name", "conduct tag", v, vocab.conduct, node.pos)
-                        for v in node.values if v not in vocab.conduct]
+                out += [_unknown("unknown-name", "conduct tag", v, vocab.conduct, _value_at(node, i))
+                        for i, v in enumerate(node.values) if v not in vocab.conduct]
             elif isinstance(node, m.BasisIn):
                 names = vocab.names("basis_types")
-                out += [_unknown("unknown-name", "basis type", v, names, node.pos)
-                        for v in node.values if v not in names]
+                out += [_unknown("unknown-name", "basis type", v, names, _value_at(node, i))
+                        for i, v in enumerate(node.values) if v not in names]
             elif isinstance(node, m.Present):
                 if node.path not in vocab.facts and node.path not in FIELD_PATHS:
                     out.append(_unknown("unknown-name", "fact or field", node.path, [*vocab.facts, *FIELD_PATHS],
@@ -88,7 +94,9 @@ def check_vocabulary(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
             for key in ("earliest", "until"):
                 if conclusion.fields.get(key) is not None:
                     out += _check_date_expr(conclusion.fields[key], vocab, conclusion.pos)
-    return out
+    where = vocab.where()          # an unknown name's hint says where names are declared
+    return [dataclasses.replace(d, hint=" ".join(filter(None, [d.hint, where])))
+            if d.code == "unknown-name" and where else d for d in out]
 
 
 def _check_date_expr(expr, vocab: Vocabulary, pos) -> list[Diagnostic]:
@@ -131,19 +139,20 @@ def _check_fact_test(node: m.FactTest, vocab: Vocabulary) -> list[Diagnostic]:
         return [Diagnostic("fact-type", f"`{op}` compares numbers or dates; `{node.name}` is {t}", node.pos)]
     values = val if op in ("in", "any_of") else (val,) if op != "is_true" else ()
     out = []
-    for v in values:
+    for i, v in enumerate(values):
+        at = _value_at(node, i)
         if t == "bool" and not isinstance(v, bool):
-            out.append(Diagnostic("fact-type", f"`{node.name}` is true/false, not `{v}`", node.pos))
+            out.append(Diagnostic("fact-type", f"`{node.name}` is true/false, not `{v}`", at))
         elif t == "int" and (isinstance(v, bool) or not isinstance(v, int)):
-            out.append(Diagnostic("fact-type", f"`{node.name}` is a whole number, not `{v}`", node.pos))
+            out.append(Diagnostic("fact-type", f"`{node.name}` is a whole number, not `{v}`", at))
         elif t in ("enum", "list") and v not in term.values:
-            out.append(Diagnostic("unknown-name", f"`{v}` is not a value of `{node.name}`", node.pos,
+            out.append(Diagnostic("unknown-name", f"`{v}` is not a value of `{node.name}`", at,
                                   " ".join(filter(None, [did_you_mean(v, term.values), allowed(term.values)]))))
         elif t == "date":
             try:
                 __import__("datetime").date.fromisoformat(str(v))
             except ValueError:
-                out.append(Diagnostic("bad-date", f"`{v}` is not a date YYYY-MM-DD", node.pos))
+                out.append(Diagnostic("bad-date", f"`{v}` is not a date YYYY-MM-DD", at))
     return out
 
 
@@ -369,7 +378,7 @@ class ValidationReport:
 
 def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationReport:
     vocab = vocab or default_vocabulary()
-    errors: list[Diagnostic] = []
+    errors: list[Diagnostic] = list(getattr(pack, "warnings", ()))      # found loading: layer-not-named
     for check in CHECKS:
         errors += check(pack, vocab)
     errors.sort(key=Diagnostic.sort_key)
