@@ -57,6 +57,47 @@ def test_dask_cluster_gives_the_rows_of_a_local_run(dataset, tmp_path):
     assert pq.read_table(lib / "part-00000.parquet").to_pylist() == pq.read_table(local / names[0]).to_pylist()
 
 
+def test_one_parquet_file_is_shared_by_two_dask_workers_row_group_by_row_group(tmp_path):
+    """One Parquet file of 8 row groups: 4 partitions of 2 row groups (--part-rows 128), 4 tasks on 2 worker
+    processes; the parts, read in order, are the rows of the whole file evaluated here, with the file's own indexes
+    and row numbers."""
+    distributed = pytest.importorskip("distributed")
+    from creditrules.batch.dask import evaluate_dataset
+    from creditrules.batch.dataset import Part, split
+    from creditrules.batch.pipeline import evaluate_file
+    evs = events(8 * 64, seed=31)
+    evs[70] = {"id": "bad", "subject": {"type": "legal_person"}, "kind": "no_such_kind"}   # row 71: an error row
+    source = tmp_path / "one.parquet"
+    pq.write_table(pa.Table.from_pylist(evs), source, row_group_size=64)
+    assert pq.ParquetFile(source).metadata.num_row_groups == 8
+    assert split([str(source)], None, 128) == [Part(str(source), (0, 1)), Part(str(source), (2, 3)),
+                                               Part(str(source), (4, 5)), Part(str(source), (6, 7))]
+    whole = tmp_path / "whole.parquet"
+    evaluate_file(source, MINI, AS_OF, output=whole, workers=1)
+    expected = pq.read_table(whole).to_pylist()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        out = tmp_path / "dask"
+        summary = evaluate_dataset(source, out, MINI, as_of=AS_OF, scheduler=cluster.scheduler_address,
+                                   part_rows=128)
+    names = sorted(os.listdir(out))
+    assert names == [f"part-0000{i}.parquet" for i in range(4)]               # 4 partitions, 4 tasks
+    assert (summary.records, summary.errors, summary.workers) == (512, 1, 2)
+    assert len(summary.ran_on) == 4 and len(set(summary.ran_on)) == 2        # the two workers shared the file
+    rows = [r for name in names for r in pq.read_table(out / name).to_pylist()]
+    assert rows == expected                                                   # row for row, in order
+    assert rows[70]["line"] == 71 and rows[70]["error_code"] is not None
+    assert [r["index"] for r in rows] == list(range(512))
+    local = tmp_path / "local"                                                # the same parts without Dask
+    proc = subprocess.run([sys.executable, "-m", "creditrules", "batch", str(source), str(local), "-j", str(MINI),
+                           "--as-of", AS_OF, "--workers", "2", "--part-rows", "128", "-q"], capture_output=True,
+                          text=True, cwd=ROOT, timeout=180)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "one.parquet: row 71: error" in proc.stderr
+    for name in names:
+        assert pq.read_table(local / name).to_pylist() == pq.read_table(out / name).to_pylist()
+
+
 def test_a_worker_with_another_pack_refuses_to_run(dataset, tmp_path):
     from creditrules.batch.dataset import evaluate_partition, raise_failure
     from creditrules.batch.pipeline import make_job

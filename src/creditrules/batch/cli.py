@@ -68,7 +68,8 @@ def _guarded(fn: Callable[..., int]) -> Callable[..., None]:
 def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .jsonl/.csv/.parquet files (quote "
                                                  "the glob); URLs through fsspec"),
           output: str = typer.Argument(..., help="a folder (made if missing, refused if not empty) for "
-                                                  "part-NNNNN.parquet, one per input file"),
+                                                  "part-NNNNN.parquet, one per partition (an input file, or "
+                                                  "row groups of a Parquet file: --part-rows)"),
           jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a "
                                                                              "pack folder"),
           as_of: str | None = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today, fixed at the start)"),
@@ -83,20 +84,24 @@ def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .
           trace: str = typer.Option("fired", "--trace", help="full | fired | none"),
           overwrite: bool = typer.Option(False, "--overwrite", help="replace the part-*.parquet files of an earlier "
                                                                     "run in OUT"),
+          part_rows: int = typer.Option(65_536, "--part-rows", help="a Parquet input's row groups are gathered into "
+                                        "partitions (tasks) of about this many rows"),
           quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress and no summary line")) -> None:
     """Evaluate a partitioned dataset into partitioned Parquet (the flat determination table), on every core of
     this machine or on a Dask cluster (--scheduler). Exit 1 if any record was bad (each is an error row)."""
     _guarded(_batch)(input, output, jurisdiction, as_of, scheduler, workers, input_format, evaluator, lang, trace,
-                     overwrite, quiet)
+                     overwrite, quiet, part_rows)
 
 
 def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, scheduler: str | None,
            workers: int | None, input_format: str | None, evaluator: str, lang: str, trace: str,
-           overwrite: bool, quiet: bool) -> int:
+           overwrite: bool, quiet: bool, part_rows: int = 65_536) -> int:
     import time
 
     from .progress import Reporter
     _check_workers(workers)
+    if part_rows < 1:
+        raise UsageError([Diagnostic("bad-option", f"--part-rows must be 1 or more, got {part_rows}", Position())])
     if input_format is not None and input_format not in ("jsonl", "csv", "parquet"):
         raise UsageError([Diagnostic("bad-option", f"unknown input format `{input_format}`", Position(),
                                      "allowed: jsonl, csv, parquet")])
@@ -110,12 +115,12 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
             from .dask import evaluate_dataset
             summary = evaluate_dataset(input, output, jurisdiction, as_of=as_of, scheduler=scheduler,
                                        evaluator=evaluator, lang=lang, trace=trace, input_format=input_format,
-                                       overwrite=overwrite, report=report)
+                                       overwrite=overwrite, report=report, part_rows=part_rows)
         else:
-            from .dataset import evaluate_partitions, output_paths, partitions
+            from .dataset import evaluate_partitions, output_paths, partitions, split
             from .pipeline import make_job
             job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet")
-            sources = partitions(input, input_format)
+            sources = split(partitions(input, input_format), input_format, part_rows)
             summary = evaluate_partitions(job, sources, output_paths(output, len(sources), overwrite),
                                           workers=workers, input_format=input_format, report=report)
     summary.seconds = time.perf_counter() - started

@@ -4,12 +4,13 @@
     summary = evaluate_dataset("events/*.parquet", "out/", "henan", as_of="2024-06-01",
                                scheduler="tcp://scheduler:8786")
 
-One Dask task per input file (`dataset.evaluate_partition`, the same function `creditrules batch` runs on this
-machine's processes without Dask), each writing `part-NNNNN.parquet` of the flat table. The pack is resolved and
-its digest taken here; each worker resolves it again (the folder if it sees it, else the jurisdiction name, e.g.
-the packs installed with creditrules) and refuses to run on another digest. `as_of` is fixed here, so every worker
-evaluates on the same day. Paths must be visible to the workers: a shared folder, or an object store URL
-(fsspec and the store's package on every worker).
+One Dask task per partition (`dataset.evaluate_partition`, the same function `creditrules batch` runs on this
+machine's processes without Dask), each writing `part-NNNNN.parquet` of the flat table: a JSONL or CSV file is one
+partition, a Parquet file one per group of row groups (`dataset.split`, about PART_ROWS rows each). The pack is
+resolved and its digest taken here; each worker resolves it again (the folder if it sees it, else the jurisdiction
+name, e.g. the packs installed with creditrules) and refuses to run on another digest. `as_of` is fixed here, so
+every worker evaluates on the same day. Paths must be visible to the workers: a shared folder, or an object store
+URL (fsspec and the store's package on every worker).
 
 The work is pure Python: give Dask workers one thread each (`dask worker --nthreads 1 --nworkers N`); threads in
 one worker share one interpreter lock.
@@ -23,7 +24,7 @@ from typing import Any
 from .. import backends
 from ..api import DateInput
 from ..errors import Diagnostic, Position, UsageError
-from .dataset import _collect, evaluate_partition, output_paths, partitions
+from .dataset import PART_ROWS, _collect, evaluate_partition, output_paths, partitions, split
 from .pipeline import make_job
 from .progress import Summary
 
@@ -68,16 +69,19 @@ def _client(scheduler: Any) -> tuple[Any, Callable[[], None]]:
 def evaluate_dataset(input_path_or_glob: str | os.PathLike, output_dir: str | os.PathLike,
                      jurisdiction: str | os.PathLike, *, as_of: DateInput = None, scheduler: Any = None,
                      evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "fired",
-                     input_format: str | None = None, overwrite: bool = False, report: Any = None) -> Summary:
+                     input_format: str | None = None, overwrite: bool = False, report: Any = None,
+                     part_rows: int = PART_ROWS) -> Summary:
     """Evaluate every file of a dataset (JSONL, CSV or Parquet; a file, a folder or a glob) on Dask, writing
-    `output_dir/part-NNNNN.parquet` (the flat table; partition i from the i-th input file in sorted order).
+    `output_dir/part-NNNNN.parquet` (the flat table; the partitions in the sorted order of the input files: a
+    JSONL or CSV file is one, a Parquet file's row groups are gathered into partitions of about `part_rows` rows,
+    each a task of its own, so one large file is shared by the workers).
     `scheduler`: a `distributed.Client`, a scheduler address, or None (the current client, else a temporary
     LocalCluster). Returns the Summary; a pack error on a worker is raised here as the PackError it was.
     `report`: a progress.Reporter (bad records' lines, counts), as the command line passes."""
     import time
     started = time.perf_counter()
     job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet")
-    sources = partitions(os.fspath(input_path_or_glob), input_format)
+    sources = split(partitions(os.fspath(input_path_or_glob), input_format), input_format, part_rows)
     outputs = output_paths(os.fspath(output_dir), len(sources), overwrite)
     client, close = _client(scheduler)
     summary = Summary(workers=len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,59 @@ def partitions(source: str, input_format: str | None = None) -> list[str]:
     return files
 
 
+PART_ROWS = 65_536          # a Parquet file's row groups are gathered into partitions of about this many rows
+
+
+@dataclass(frozen=True)
+class Part:
+    """One partition: a whole file, or consecutive row groups of a Parquet file (`row_groups`), so a large file is
+    shared by several workers. Indexes and row numbers in the output stay the file's own."""
+    source: str
+    row_groups: tuple[int, ...] | None = None
+
+    def __str__(self) -> str:
+        if self.row_groups is None:
+            return self.source
+        first, last = self.row_groups[0], self.row_groups[-1]
+        return f"{self.source} (row groups {first}-{last})" if last != first else f"{self.source} (row group {first})"
+
+
+def _row_group_sizes(source: str) -> list[int]:
+    import pyarrow.parquet as pq
+    if _is_url(source):
+        fs, path = _fs(source)
+        with fs.open(path, "rb") as stream:
+            meta = pq.ParquetFile(stream).metadata
+    else:
+        try:
+            meta = pq.ParquetFile(source).metadata
+        except Exception:  # noqa: BLE001 - not Parquet: one partition, whose task reports it as the reader does
+            return []
+    return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+
+
+def split(files: Sequence[str], input_format: str | None = None, part_rows: int = PART_ROWS) -> list[Part]:
+    """The partitions of these files, in order: a JSONL or CSV file is one; a Parquet file's row groups are
+    gathered, in order, into partitions of at most `part_rows` rows (a row group larger than that is one
+    partition of its own). A Parquet file of one row group, or of at most `part_rows` rows, stays whole."""
+    parts: list[Part] = []
+    for source in files:
+        sizes = _row_group_sizes(source) if input_format_of(source, input_format) == "parquet" else []
+        if len(sizes) <= 1 or sum(sizes) <= part_rows:
+            parts.append(Part(source))
+            continue
+        group: list[int] = []
+        rows = 0
+        for i, n in enumerate(sizes):
+            if group and rows + n > part_rows:
+                parts.append(Part(source, tuple(group)))
+                group, rows = [], 0
+            group.append(i)
+            rows += n
+        parts.append(Part(source, tuple(group)))
+    return parts
+
+
 @dataclass
 class PartitionResult:
     partition: int
@@ -76,15 +129,16 @@ class PartitionResult:
     internal: int = 0
     messages: list[str] = field(default_factory=list)
     failure: tuple[str, list[Diagnostic]] | None = None
+    worker: str = ""                   # host:pid of the process that ran it
 
 
-def _open_source(source: str, fmt: str, vocab: Any) -> Any:
+def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | None = None) -> Any:
     from .readers import open_input
     if _is_url(source):
         fs, path = _fs(source)
         stream = fs.open(path, "rb")
         try:
-            reader = open_input(stream, fmt, vocab, name=source)
+            reader = open_input(stream, fmt, vocab, name=source, row_groups=row_groups)
         except BaseException:
             stream.close()
             raise
@@ -95,7 +149,7 @@ def _open_source(source: str, fmt: str, vocab: Any) -> Any:
             stream.close()
         reader._close = close
         return reader
-    return open_input(source, fmt, vocab, name=source)
+    return open_input(source, fmt, vocab, name=source, row_groups=row_groups)
 
 
 def _write_table(output: str, results: Iterator[Any]) -> None:
@@ -136,12 +190,17 @@ def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
         yield pa.Table.from_batches(pending, schema=schema())
 
 
-def evaluate_partition(job: Job, partition: int, source: str, output: str, input_format: str | None = None,
+def evaluate_partition(job: Job, partition: int, source: str | Part, output: str, input_format: str | None = None,
                        chunk_size: int = CHUNK) -> PartitionResult:
-    """One input file into one Parquet file of the flat table, in this process. Never raises a CreditRulesError
-    (it does not survive pickling): a failure is returned in the result and raised again by `raise_failure`."""
+    """One input file (or a Part: some row groups of a Parquet file) into one Parquet file of the flat table, in
+    this process. Never raises a CreditRulesError (it does not survive pickling): a failure is returned in the
+    result and raised again by `raise_failure`."""
+    import socket
+
     from ..api import plan_for
-    result = PartitionResult(partition, source, output)
+    part = source if isinstance(source, Part) else Part(source)
+    source = part.source
+    result = PartitionResult(partition, str(part), output, worker=f"{socket.gethostname()}:{os.getpid()}")
     try:
         plan = plan_for(job.target)
         if plan.digest != job.digest:
@@ -151,7 +210,7 @@ def evaluate_partition(job: Job, partition: int, source: str, output: str, input
         fmt = input_format_of(source, input_format)
         part_job = Job(job.jurisdiction, job.name, job.digest, job.as_of, job.evaluator, job.lang, job.trace,
                        "parquet", source, "row" if fmt == "parquet" else "line")
-        reader = _open_source(source, fmt, plan.vocab)
+        reader = _open_source(source, fmt, plan.vocab, part.row_groups)
         try:
             def payloads() -> Iterator[Any]:
                 for chunk in Runner(part_job, reader, 1, chunk_size):
@@ -205,7 +264,7 @@ def _run_partition(args: tuple) -> PartitionResult:
     return evaluate_partition(*args)
 
 
-def evaluate_partitions(job: Job, sources: list[str], outputs: list[str], *, workers: int | None = None,
+def evaluate_partitions(job: Job, sources: Sequence[str | Part], outputs: list[str], *, workers: int | None = None,
                         input_format: str | None = None, report: Any = None) -> Summary:
     """Every partition on this machine: one worker process per partition at a time (`workers`, default every
     core), or in this process with workers=1 or a single partition. Results are reported in partition order."""
@@ -235,5 +294,6 @@ def _collect(results: Any, summary: Summary, report: Any) -> Summary:
             for line in result.messages:
                 report.message(line)
             report.advance(result.records, result.errors)
+        summary.ran_on.append(result.worker)
     summary.determinations = summary.records - summary.errors
     return summary

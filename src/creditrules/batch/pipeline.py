@@ -19,8 +19,8 @@ from .writers import open_output
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C (SIGINT) during a batch: what was done. JSONL and text outputs hold the records done, whole (each
-    chunk is one write); a Parquet output is not written (its temporary file is removed)."""
+    """Ctrl-C (SIGINT) during a batch: what was done. Every output holds the records done, in order, whole: JSONL
+    and text as whole lines (each chunk is one write), Parquet as a complete file of the row groups written."""
 
     def __init__(self, summary: Summary, output: str, fmt: str):
         super().__init__()
@@ -28,9 +28,55 @@ class Interrupted(KeyboardInterrupt):
 
     def line(self) -> str:
         s = self.summary
-        kept = ("no Parquet file is written" if self.format == "parquet"
-                else f"{self.output} holds the first {s.records:,} records, whole")
-        return f"creditrules: interrupted after {s.records:,} records ({s.errors:,} errors); {kept}"
+        return (f"creditrules: interrupted after {s.records:,} records ({s.errors:,} errors); "
+                f"{_kept(self.output, self.format, s.records)}")
+
+
+def _kept(output: str, fmt: str, records: int) -> str:
+    whole = "a complete Parquet file" if fmt == "parquet" else "whole lines"
+    return f"{output} holds the first {records:,} records ({whole})"
+
+
+class _HeldInterrupt:
+    """SIGINT is held while a chunk is written (or the output closed) and raised as KeyboardInterrupt right after:
+    a write is never cut in the middle (a JSONL line, a Parquet row group). Elsewhere (reading, waiting for a
+    worker) it is raised at once. Installed only in the main thread and only over Python's default handler, so a
+    library caller's own handler is left alone."""
+
+    def __init__(self) -> None:
+        self.holding = False
+        self.pending = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _HeldInterrupt:
+        import signal
+        import threading
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGINT) is signal.default_int_handler):
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            import signal
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.holding:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+    def hold(self) -> None:
+        self.holding = True
+
+    def release(self) -> None:
+        """Stop holding; a SIGINT that came meanwhile is raised now."""
+        self.holding = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
 
 
 def make_job(jurisdiction: str | os.PathLike, as_of: DateInput = None, *, evaluator: str = backends.DEFAULT,
@@ -75,30 +121,56 @@ def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.P
     summary = Summary()
     runner = Runner(job, reader, workers, chunk_size)
     started = time.perf_counter()
-    ok = False
-    try:
-        with Reporter(quiet=quiet, total=reader.total, unit=reader.unit, stderr=stderr, data_to_terminal=to_terminal,
-                      show=progress) as report:
-            for result in runner:
-                writer.write(result.payload)
-                for line in result.messages:
-                    report.message(line)
-                summary.records += result.records
-                summary.errors += result.errors
-                summary.internal += result.internal
-                report.advance(result.records, result.errors, reader.done)
-            ok = True
-            summary.determinations = summary.records - summary.errors
-            summary.seconds = time.perf_counter() - started
-            summary.workers = runner.workers
-            summary.outputs.append(writer.name)
-    except KeyboardInterrupt:
+    held = _HeldInterrupt()
+
+    def done() -> None:
         summary.determinations = summary.records - summary.errors
         summary.seconds = time.perf_counter() - started
         summary.workers = runner.workers
-        raise Interrupted(summary, writer.name, out_fmt) from None
+    try:
+        with held, Reporter(quiet=quiet, total=reader.total, unit=reader.unit, stderr=stderr,
+                            data_to_terminal=to_terminal, show=progress) as report:
+            try:
+                for result in runner:
+                    held.hold()                    # the chunk is written and counted, or neither
+                    writer.write(result.payload)
+                    summary.records += result.records
+                    summary.errors += result.errors
+                    summary.internal += result.internal
+                    held.release()
+                    for line in result.messages:
+                        report.message(line)
+                    report.advance(result.records, result.errors, reader.done)
+            except KeyboardInterrupt:
+                done()
+                held.holding = True                # a second Ctrl-C does not cut the closing of the output
+                _close(writer, True)
+                raise Interrupted(summary, writer.name, out_fmt) from None
+            except BaseException:
+                # a crash (a bug, the pack changed): a Parquet file keeps the records written so far (JSONL lines
+                # are whole as written); nothing written, no Parquet file is left
+                if out_fmt == "parquet" and _close(writer, summary.records > 0):
+                    (stderr or sys.stderr).write(f"creditrules: stopped after {summary.records:,} records; "
+                                                 f"{_kept(writer.name, out_fmt, summary.records)}\n")
+                raise
+            held.holding = True
+            writer.close(True)
+            done()
+            summary.outputs.append(writer.name)
     finally:
         reader.close()
-        writer.close(ok)
+        _close(writer, False)                      # a no-op once closed
     report.finish(summary)
     return summary
+
+
+def _close(writer: Any, keep: bool) -> bool:
+    """Close the output: `keep` finishes it with what was written (a Parquet file's footer, its final name);
+    else a Parquet output not yet finished is removed. True if it was kept; a close that fails is not raised
+    over the error being handled."""
+    try:
+        writer.close(keep)
+        return keep
+    except Exception:  # noqa: BLE001 - the output's own fault (a full disk) must not hide the first error
+        return False
+

@@ -24,6 +24,7 @@ class Summary:
     seconds: float = 0.0
     workers: int = 1
     outputs: list[str] = field(default_factory=list)
+    ran_on: list[str] = field(default_factory=list)       # a dataset: host:pid of the process of each partition
 
     @property
     def exit_code(self) -> int:

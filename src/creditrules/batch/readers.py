@@ -22,7 +22,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -246,11 +246,12 @@ def _binary(source: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str, int | 
 
 
 def open_input(source: str | os.PathLike | BinaryIO, fmt: str, vocab: Vocabulary | None = None,
-               name: str | None = None) -> Input:
+               name: str | None = None, row_groups: Sequence[int] | None = None) -> Input:
     """Open a batch input (a path, `-` for standard input, or a binary stream) of format jsonl, csv or parquet.
-    Header and schema problems raise InputError here, before any record is read."""
+    Header and schema problems raise InputError here, before any record is read. `row_groups` (Parquet only,
+    consecutive): read only these row groups of the file; indexes and row numbers stay the file's own."""
     if fmt == "parquet":
-        return _open_parquet(source, vocab, name)
+        return _open_parquet(source, vocab, name, row_groups)
     stream, display, size, owned = _binary(source)
     display = name or display
     counting = _Counting(stream)
@@ -346,7 +347,8 @@ def arrow_records(batches: Any, vocab: Vocabulary | None, file: str, start: int 
             index += 1
 
 
-def _open_parquet(source: str | os.PathLike | BinaryIO, vocab: Vocabulary | None, name: str | None) -> Input:
+def _open_parquet(source: str | os.PathLike | BinaryIO, vocab: Vocabulary | None, name: str | None,
+                  row_groups: Sequence[int] | None = None) -> Input:
     try:
         import pyarrow.parquet as pq
     except ImportError:                                      # pragma: no cover - the extra is not installed
@@ -365,14 +367,20 @@ def _open_parquet(source: str | os.PathLike | BinaryIO, vocab: Vocabulary | None
                                      Position(display))]) from None
     check_columns(list(pf.schema_arrow.names), vocab, display, 0, nested=True, what="Parquet schema")
     rows_read = [0]
+    meta = pf.metadata
+    groups = list(range(meta.num_row_groups)) if row_groups is None else list(row_groups)
+    start = sum(meta.row_group(g).num_rows for g in range(groups[0])) if groups else 0
 
     def batches() -> Iterator[Any]:
-        for batch in pf.iter_batches(batch_size=PARQUET_BATCH):
+        if not groups:
+            return
+        for batch in pf.iter_batches(batch_size=PARQUET_BATCH, row_groups=groups):
             rows_read[0] += batch.num_rows
             yield batch
 
-    records = arrow_records(batches(), vocab, display, schema_checked=True)
-    return Input(display, "parquet", records, pf.metadata.num_rows, "rows", lambda: rows_read[0], pf.close)
+    records = arrow_records(batches(), vocab, display, start=start, schema_checked=True)
+    total = sum(meta.row_group(g).num_rows for g in groups)
+    return Input(display, "parquet", records, total, "rows", lambda: rows_read[0], pf.close)
 
 
 def _needs(module: str, extra: str) -> UsageError:

@@ -2,8 +2,9 @@
 
 - JSONL (and the text summaries): each chunk's bytes are written and flushed at once; nothing goes through rich.
 - Parquet: the flat table (`table.py`), a row group each ROW_GROUP rows, so at most one row group is held. The
-  file is written under a temporary name next to the target and renamed when complete: a run that is stopped
-  leaves no truncated Parquet file behind (a Parquet file is unreadable until its footer is written).
+  file is written under a temporary name next to the target and renamed when closed: a Parquet file is unreadable
+  until its footer is written, so a run that is interrupted (or crashes) closes it with the rows written so far,
+  and a reader never sees a truncated file.
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ class ParquetOutput:
         self._pending: list[Any] = []
         self._rows = 0
         self.rows = 0
+        self.closed = False
 
     def _open(self) -> Any:
         import pyarrow.parquet as pq
@@ -90,14 +92,24 @@ class ParquetOutput:
         self._open().write_table(table, row_group_size=self.row_group)
 
     def close(self, ok: bool = True) -> None:
+        """`ok`: the rows written so far become the file (complete, or the records done before an interrupt or a
+        crash: a valid Parquet file either way); else the temporary file is removed. Only the first call acts."""
+        if self.closed:
+            return
+        self.closed = True
         if not ok:
             if self._writer is not None:
                 self._writer.close()
             if os.path.exists(self.tmp):
                 os.unlink(self.tmp)
             return
-        self._flush()
-        self._open().close()                   # an empty input still gives a file with the table's schema
+        try:
+            self._flush()
+            self._open().close()               # an empty input still gives a file with the table's schema
+        except BaseException:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)
+            raise
         os.replace(self.tmp, self.name)
 
 

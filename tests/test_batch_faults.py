@@ -1,0 +1,130 @@
+"""Faults during a batch (issues 9 and 13): Ctrl-C keeps every record done, in order and whole (a valid Parquet
+file, whole JSONL lines), and a bug on one record stops only that record, in this process and on worker
+processes. Real subprocesses and real signals."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_batch import AS_OF, events, ids, outputs, write_jsonl
+
+from conftest import MINI, ROOT
+
+pa = pytest.importorskip("pyarrow")
+pq = pytest.importorskip("pyarrow.parquet")
+
+FAULTS = Path(__file__).parent / "fixtures" / "faults"      # sitecustomize.py: a bug on one event id, by env var
+
+
+def _cli(*args):
+    return [sys.executable, "-m", "creditrules", *map(str, args)]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    path = tmp_path_factory.mktemp("big") / "events.jsonl"
+    return path, write_jsonl(path, events(40_000, seed=3))
+
+
+def _interrupt_when(proc, ready, timeout=120):
+    """SIGINT to the command once `ready()` says its first output is there."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and not ready():
+        time.sleep(0.02)
+    assert proc.poll() is None, "the batch ended before it could be interrupted: give it a larger input"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    return err.decode("utf-8")
+
+
+def _count(err):
+    line = [x for x in err.splitlines() if "interrupted after" in x]
+    assert len(line) == 1, err
+    return int(line[0].split("interrupted after ")[1].split(" ")[0].replace(",", "")), line[0]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_ctrl_c_keeps_a_valid_parquet_file_of_every_record_done_in_order(big, tmp_path, workers):
+    path, expected = big
+    out = tmp_path / "out.parquet"
+    proc = subprocess.Popen(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", workers,
+                                 "-o", out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    # the temporary file appears when the first row group (1,024 rows) is written
+    err = _interrupt_when(proc, lambda: any(os.path.getsize(p) > 4 for p in glob.glob(f"{out}.tmp-*")))
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    n, line = _count(err)
+    assert f"{out} holds the first {n:,} records (a complete Parquet file)" in line
+    assert not glob.glob(f"{out}.tmp-*")
+    table = pq.read_table(out)                                   # a valid file: the footer was written
+    assert 1024 <= n < len(expected) and table.num_rows == n
+    rows = table.to_pylist()
+    assert [r["index"] for r in rows] == list(range(n))
+    assert [r["event_id"] for r in rows] == expected[:n]         # a prefix of the input, in order
+    for r in rows:                                               # each record whole
+        assert json.loads(r["determination"])["event_id"] == r["event_id"]
+
+
+def test_ctrl_c_keeps_whole_jsonl_lines_of_every_record_done_in_order(big, tmp_path):
+    path, expected = big
+    out = tmp_path / "out.jsonl"
+    proc = subprocess.Popen(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "2",
+                                 "-o", out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    err = _interrupt_when(proc, lambda: out.exists() and out.stat().st_size > 0)
+    assert proc.returncode == 130, err
+    n, line = _count(err)
+    assert f"{out} holds the first {n:,} records (whole lines)" in line
+    data = out.read_bytes()
+    assert data.endswith(b"\n")
+    records = outputs(data)                                       # every line is whole JSON
+    assert 0 < n == len(records) < len(expected)
+    assert ids(records) == expected[:n]
+
+
+# --- a bug on one record (issue 13) --------------------------------------------------------------------------------
+
+def _with_fault(monkeypatch, event_id):
+    """tests/fixtures/faults/sitecustomize.py makes the engine raise for this event id, in every process started
+    with this environment (the command, its spawned workers): the fault is outside creditrules."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(FAULTS), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("CREDITRULES_TEST_FAULT_EVENT", event_id)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_bug_on_one_record_is_an_internal_error_in_place_and_exit_3(tmp_path, monkeypatch, workers):
+    path = tmp_path / "e.jsonl"
+    expected = write_jsonl(path, events(1_500, seed=5), bad_every=300)   # > 1,024 records: --workers 2 is used
+    fault = expected[700]                                        # line 701 (the bad lines are 301 and 602)
+    assert isinstance(fault, str)
+    _with_fault(monkeypatch, fault)
+    proc = subprocess.run(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "--workers", workers),
+                          capture_output=True, cwd=ROOT, timeout=300)
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 3, err
+    assert "Traceback" not in err
+    records = outputs(proc.stdout)
+    line = 701
+    assert ids(records) == expected[:700] + [("error", line)] + expected[701:]   # every other record comes out
+    bug = records[700]
+    assert bug["index"] == 700 and bug["line"] == line
+    assert bug["error"]["code"] == "internal-error" and "RuntimeError" in bug["error"]["message"]
+    assert f"{path}:{line}: error internal-error: a bug in creditrules stopped this record" in err
+    assert "creditrules: 1,505 events, 1,499 determinations, 6 errors" in err   # 5 bad lines and the bug
+
+
+def test_a_bug_on_one_record_in_a_parquet_output_is_an_error_row(tmp_path, monkeypatch):
+    path = tmp_path / "e.jsonl"
+    expected = write_jsonl(path, events(300, seed=6))
+    _with_fault(monkeypatch, expected[10])
+    out = tmp_path / "out.parquet"
+    proc = subprocess.run(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "1", "-o", out),
+                          capture_output=True, cwd=ROOT, timeout=300)
+    assert proc.returncode == 3, proc.stderr.decode()
+    rows = pq.read_table(out).to_pylist()
+    assert [r["event_id"] for r in rows] == expected[:10] + [None] + expected[11:]
+    assert rows[10]["error_code"] == "internal-error" and rows[10]["line"] == 11
