@@ -252,14 +252,10 @@ def _texts(token, period):
 
 def _expected_texts(comp):
     """What Context._calendar_warning says about a computation."""
-    from creditrules.messages import msg
     out = []
     if comp.result is None and comp.beyond_calendar:
         out.append(comp.beyond_warning("en"))
-    if comp.unknown_years:
-        out.append(msg("calendar_unknown", "en", years=", ".join(str(y) for y in comp.unknown_years),
-                       start=comp.start, first=comp.unknown_years[0]))
-    return out
+    return out + comp.calendar_warnings("en")
 
 
 @pytest.mark.parametrize("n", [1, 3, 5, 10, 20])
@@ -283,6 +279,26 @@ def test_make_up_working_days_and_holidays_count_as_the_state_council_says():
     # (02-18, a Sunday, made up); 2023-10-07 and 10-08 (weekend) were make-up days after National Day
     assert results[:4] == [dt.date(2024, 2, 4), dt.date(2024, 2, 18), dt.date(2023, 10, 7), dt.date(2023, 10, 7)]
     assert results == [_reference(s, period).result for s in starts]
+
+
+def test_working_days_through_2027_count_its_statutory_holidays_as_the_reference_does():
+    """2027 is held by no arrangement: the fixed holidays of 全国年节及纪念日放假办法 art. 2 (2024) are counted
+    (除夕 2027-02-05, 正月初一 02-06, 清明 04-05, 端午 06-09, 中秋 09-15), on the table and in the reference alike."""
+    period = m.Period(working_days=3)
+    starts = [dt.date(2026, 12, 30), dt.date(2027, 2, 3), dt.date(2027, 9, 30)]
+    results, tokens = _work_out(starts, period)
+    # Wed 30 Dec 2026: Thu 31 Dec = 1; Fri 1 Jan 2027 (元旦) off; Mon 4 Jan = 2, Tue 5 Jan = 3.
+    # Wed 3 Feb 2027: Thu 4 Feb = 1; 5-8 Feb (除夕 to 初三) off; Tue 9 Feb = 2, Wed 10 Feb = 3.
+    # Thu 30 Sep 2027: 1-3 Oct (国庆) off; Mon 4 Oct = 1, Tue 5 = 2, Wed 6 = 3.
+    assert results == [dt.date(2027, 1, 5), dt.date(2027, 2, 10), dt.date(2027, 10, 6)]
+    days = [dt.date(2026, 11, 1) + dt.timedelta(days=k) for k in range(0, 500, 3)]
+    for n in (1, 3, 20):
+        period = m.Period(working_days=n)
+        for day, result, token in zip(days, *_work_out(days, period), strict=True):
+            comp = _reference(day, period)
+            assert result == comp.result, (day, n)
+            assert _texts(token, period) == _expected_texts(comp), (day, n)
+    assert "statutory holidays" in _texts(tokens[0], period)[0]
 
 
 @given(start=st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31)),

@@ -71,6 +71,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "the holiday arrangement for {years} is not held: working days from {start} were counted on weekends "
               "alone (add policies/calendar/{first}.yaml)",
         "zh": "未收录{years}年的节假日安排：自{start}起的工作日仅按周末计算（可添加 policies/calendar/{first}.yaml）"},
+    "calendar_statutory": {
+        "en": "the holiday arrangement for {years} is not held: working days from {start} were counted on weekends and "
+              "the statutory holidays (全国年节及纪念日放假办法 art. 2); make-up working days, bridge days and "
+              "substitute days off (art. 6) are unknown (add policies/calendar/{first}.yaml)",
+        "zh": "未收录{years}年的节假日安排：自{start}起的工作日按周末及法定节假日（《全国年节及纪念日放假办法》第二条）"
+              "计算；调休上班日、调休放假日及补假日（第六条）不详（可添加 policies/calendar/{first}.yaml）"},
     "uscc_invalid": {
         "en": "subject.id `{id}` is not a valid unified social credit code (统一社会信用代码, GB 32100-2015: "
               "18 characters with a check character): records may not match",

@@ -3,15 +3,20 @@
 - Month and year periods end on the corresponding day of the final month, or that month's last day where there
   is none; the first day is not counted (民法典 第二百零一条、第二百零三条 in substance).
 - Working days follow the national holiday arrangement, make-up working days included, from the
-  `chinese-calendar` package; `policies/calendar/YYYY.yaml` adds or corrects a year; a year known to neither is
-  counted on weekends alone, with a warning.
+  `chinese-calendar` package; `policies/calendar/YYYY.yaml` adds or corrects a year (and then wins entirely for
+  it). A year held by neither is counted with the fixed statutory holidays of the 全国年节及纪念日放假办法 in force
+  that year (art. 2), the lunar ones from `lunar_python`, with a warning that make-up working days, bridge days and
+  the substitute days off of art. 6 are unknown; a year outside STATUTORY_YEARS is counted on weekends alone, with
+  a warning.
 """
 from __future__ import annotations
 
 import calendar as _cal
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import chinese_calendar
@@ -37,21 +42,30 @@ class DateComputation:
     start: dt.date
     rule: str
     result: dt.date | None
-    unknown_years: tuple[int, ...] = ()     # years counted on weekends alone (no holiday arrangement held)
+    unknown_years: tuple[int, ...] = ()     # years counted on weekends alone (no arrangement held, none worked out)
     beyond_calendar: bool = False           # result is None: past 9999-12-31, or too many working days counted
     over_limit: bool = False                # ... because more than MAX_WORKING_DAYS working days were asked for
+    statutory_years: tuple[int, ...] = ()   # years with no arrangement held, counted on their statutory holidays
 
     @property
     def warning(self) -> str | None:
         """The English warning, for callers outside a determination (which words it in its own language):
-        the beyond-the-calendar note if any, else the unknown-years note."""
+        the beyond-the-calendar note if any, else the unknown-years notes (statutory holidays only; weekends
+        alone), joined by "; "."""
         if self.beyond_calendar:
             return self.beyond_warning("en")
-        if not self.unknown_years:
-            return None
+        return "; ".join(self.calendar_warnings("en", _year_list)) or None
+
+    def calendar_warnings(self, lang: str = "en",
+                          years_text: Callable[[tuple[int, ...]], str] | None = None) -> list[str]:
+        """The notes on years with no arrangement held (en or zh), in this order: `calendar_statutory` for the
+        years counted on their statutory holidays, `calendar_unknown` for those counted on weekends alone.
+        `years_text` words a tuple of years (default: "2027, 2028")."""
         from .messages import msg
-        return msg("calendar_unknown", "en", years=_year_list(self.unknown_years), start=self.start,
-                   first=self.unknown_years[0])
+        words = years_text or _comma_list
+        return [msg(key, lang, years=words(years), start=self.start, first=years[0])
+                for key, years in (("calendar_statutory", self.statutory_years),
+                                   ("calendar_unknown", self.unknown_years)) if years]
 
     def beyond_warning(self, lang: str = "en") -> str | None:
         """Why the result is None (en or zh), or None when there is a result."""
@@ -72,6 +86,10 @@ class DateComputation:
         if " of " in self.rule:                      # a day of a named year: no start to add to
             return f"{self.rule} = {result}"
         return f"{self.start.isoformat()} + {self.rule} = {result}"
+
+
+def _comma_list(years: tuple[int, ...]) -> str:
+    return ", ".join(str(y) for y in years)
 
 
 def _year_list(years: tuple[int, ...]) -> str:
@@ -120,8 +138,59 @@ class Arrangement:
     workdays: set[dt.date] = field(default_factory=set)
 
 
+# 全国年节及纪念日放假办法 art. 2, the holidays of all citizens, by the version in force: (first year it governs
+# whole, the order that made it, the fixed days (month, day), the Spring Festival days as offsets from 正月初一
+# (-1 = 除夕), and whether 清明、端午、中秋 are holidays). The 1999 version was in force from 1999-09-18, so 1999 is
+# not governed by one version whole; the years before 2000 that no arrangement holds are counted on weekends alone.
+# The 2004-2024 arrangements are held (chinese-calendar), so only 2000-2003 and 2025 on are counted by this table;
+# tests/test_timerules.py checks every version against the held arrangements of the years it governed.
+_LAW_VERSIONS: tuple[tuple[int, str, tuple[tuple[int, int], ...], tuple[int, ...], bool], ...] = (
+    (2000, "国务院令第270号（1999年修订）", ((1, 1), (5, 1), (5, 2), (5, 3), (10, 1), (10, 2), (10, 3)),
+     (0, 1, 2), False),
+    (2008, "国务院令第513号（2007年修订，2008年1月1日起施行）", ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3)),
+     (-1, 0, 1), True),
+    (2014, "国务院令第644号（2013年修订，2014年1月1日起施行）", ((1, 1), (5, 1), (10, 1), (10, 2), (10, 3)),
+     (0, 1, 2), True),
+    (2025, "国务院令第774号（2024年修订，2025年1月1日起施行）", ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)),
+     (-1, 0, 1, 2), True),
+)
+# The years whose statutory holidays are worked out: from the first version governing a whole year to 2100, the
+# span over which lunar_python's lunar dates and 清明 were checked against two other libraries (borax, lunardate)
+# and chinese-calendar's solar terms (policies/calendar/README.md). Outside it: weekends alone, with a warning.
+STATUTORY_YEARS = (_LAW_VERSIONS[0][0], 2100)
+
+
+@lru_cache(maxsize=256)
+def statutory_holidays(year: int) -> frozenset[dt.date] | None:
+    """The days off of 全国年节及纪念日放假办法 art. 2 in `year` (the version in force that year), or None
+    outside STATUTORY_YEARS. Art. 6's substitute days off (补假) for a holiday on a weekend are not among them:
+    which working day is given is the State Council's arrangement, not the law's."""
+    if not STATUTORY_YEARS[0] <= year <= STATUTORY_YEARS[1]:
+        return None
+    from lunar_python import Lunar, LunarYear, Solar
+    _, _, fixed, spring, lunar_days = [v for v in _LAW_VERSIONS if v[0] <= year][-1]
+    lunar_year = LunarYear.fromYear(year)           # the lunar year that begins in `year` (its months, solar terms)
+
+    def solar(julian_day: float) -> dt.date:         # a Julian day (Beijing time) as a Gregorian date
+        s = Solar.fromJulianDay(julian_day)
+        return dt.date(s.getYear(), s.getMonth(), s.getDay())
+
+    def lunar(month: int, day: int) -> dt.date:      # a day of a month of that lunar year (not a leap month)
+        return solar(lunar_year.getMonth(month).getFirstJulianDay()) + dt.timedelta(days=day - 1)
+
+    days = {dt.date(year, month, day) for month, day in fixed}
+    new_year = lunar(1, 1)                           # 正月初一; 除夕 is the day before
+    days.update(new_year + dt.timedelta(days=k) for k in spring)
+    if lunar_days:
+        days.add(solar(lunar_year.getJieQiJulianDays()[Lunar.JIE_QI_IN_USE.index("清明")]))   # the solar term's day
+        days.add(lunar(5, 5))                        # 端午: 五月初五
+        days.add(lunar(8, 15))                       # 中秋: 八月十五
+    return frozenset(days)
+
+
 class WorkingDayCalendar:
-    """Working days: the package's data, overridden year by year by YAML arrangements."""
+    """Working days: the package's data, overridden year by year by YAML arrangements; a year held by neither
+    is counted with its statutory holidays (`statutory_holidays`), or on weekends alone outside STATUTORY_YEARS."""
 
     def __init__(self, arrangements: dict[int, Arrangement] | None = None):
         self.arrangements = arrangements or {}
@@ -133,7 +202,12 @@ class WorkingDayCalendar:
         return {d.year for d in constants.holidays} | {d.year for d in constants.workdays}
 
     def knows(self, year: int) -> bool:
+        """Whether `year`'s holiday arrangement is held (a YAML file or the package)."""
         return year in self.arrangements or year in self._package_years
+
+    def statutory(self, year: int) -> frozenset[dt.date] | None:
+        """For a year not held: its statutory holidays (None outside STATUTORY_YEARS); None for a held year."""
+        return None if self.knows(year) else statutory_holidays(year)
 
     def is_workday(self, day: dt.date) -> bool:
         arrangement = self.arrangements.get(day.year)
@@ -145,7 +219,10 @@ class WorkingDayCalendar:
             return day.weekday() < 5
         if day.year in self._package_years:
             return chinese_calendar.is_workday(day)
-        return day.weekday() < 5
+        if day.weekday() >= 5:
+            return False
+        holidays = statutory_holidays(day.year)
+        return holidays is None or day not in holidays
 
     def add_working_days(self, start: dt.date, n: int) -> DateComputation:
         """The n-th working day after `start` (the start day itself is not counted).
@@ -159,13 +236,22 @@ class WorkingDayCalendar:
         one = dt.timedelta(days=1)
         while counted < n:
             if day == LAST_DAY:
-                return DateComputation(start, rule, None, tuple(sorted(unknown_years)), beyond_calendar=True)
+                return self._computation(start, rule, None, unknown_years, beyond_calendar=True)
             day += one
             if not self.knows(day.year):
                 unknown_years.add(day.year)
             if self.is_workday(day):
                 counted += 1
-        return DateComputation(start, rule, day, tuple(sorted(unknown_years)))
+        return self._computation(start, rule, day, unknown_years)
+
+    @staticmethod
+    def _computation(start: dt.date, rule: str, result: dt.date | None, unknown: set[int],
+                     beyond_calendar: bool = False) -> DateComputation:
+        """The years not held, split into those counted on their statutory holidays and on weekends alone."""
+        years = sorted(unknown)
+        weekends = tuple(y for y in years if statutory_holidays(y) is None)
+        return DateComputation(start, rule, result, weekends, beyond_calendar=beyond_calendar,
+                               statutory_years=tuple(y for y in years if y not in weekends))
 
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -5,13 +5,15 @@
   outside 0001-01-01 .. 9999-12-31 is null (`add_period` gives no result there either).
 - Working days (`WorkingDayCalendar.add_working_days`): a calendar table over a span of days, built once per plan
   from `plan.calendar` (the package's holiday arrangement, make-up working days included, overridden by the YAML
-  arrangements; a year known to neither counted on weekends alone). For each count n the plan needs, an array
+  arrangements; a year known to neither counted with its statutory holidays, `WorkingDayCalendar.statutory`, or on
+  weekends alone outside STATUTORY_YEARS). For each count n the plan needs, an array
   gives for every day of the span the index of the n-th working day after it (a working-day ordinal:
   `searchsorted(cumulative workdays, count(start) + n)`), so adding working days to a column is one gather. A start
   outside the span, a result past it, or a count over MAX_WORKING_DAYS is worked out by the reference function
   itself on the distinct dates concerned.
-- A working-day count that crosses years the calendar lacks gives the reference's warning; the column carries a
-  token `c<start>:<first year>:<last year>` (the years counted), worded once per distinct token (`calendar_text`).
+- A working-day count that crosses years the calendar lacks gives the reference's warnings; the column carries
+  tokens `s<start>:<first year>:<last year>` (years counted on their statutory holidays) and `c<start>:...` (years
+  counted on weekends alone), joined by "/" in the reference's order, each worded once (`token_text`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import polars as pl
 
 from .. import model as m
 from ..messages import msg
-from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, add_period
+from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, add_period, statutory_holidays
 
 EPOCH = dt.date(1970, 1, 1)
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1), dt.date(9999, 12, 31)
@@ -46,20 +48,28 @@ class Calendar:
         self.size = size
         ordinals = np.arange(self.base, self.base + size, dtype=np.int64)
         work = ((ordinals + 3) % 7) < 5                 # 1970-01-01 was a Thursday (weekday 3)
-        for year in range(first_year, last_year + 1):   # the years with a holiday arrangement: the calendar decides
-            if calendar.knows(year):
+        for year in range(first_year, last_year + 1):
+            if calendar.knows(year):                    # the years with a holiday arrangement: the calendar decides
                 lo = _days(dt.date(year, 1, 1)) - self.base
                 hi = _days(dt.date(year, 12, 31)) - self.base
                 for k in range(lo, hi + 1):
                     work[k] = calendar.is_workday(self.first + dt.timedelta(days=k))
+            else:                                       # the others: weekends, and statutory holidays if known
+                for day in calendar.statutory(year) or ():
+                    work[_days(day) - self.base] = False
         self.cumulative = np.cumsum(work, dtype=np.int64)
         self._after: dict[int, pl.Series] = {}
-        known = np.array([calendar.knows(y) for y in range(0, 10001)], dtype=bool)
-        next_unknown = np.full(10002, 10001, dtype=np.int32)      # the first year >= y the calendar lacks
-        for y in range(10000, -1, -1):
-            next_unknown[y] = y if not known[y] else next_unknown[y + 1]
-        self.next_unknown = pl.Series("next_unknown", next_unknown[:10001])
-        self._years: dict[tuple[int, int], tuple[int, ...]] = {}
+        # kind of each year 0..10000: 0 held, 1 counted on its statutory holidays, 2 on weekends alone
+        kinds = np.array([0 if calendar.knows(y) else 1 if statutory_holidays(y) is not None else 2
+                          for y in range(0, 10001)], dtype=np.int8)
+        self.kinds = kinds
+        self.next_year: dict[int, pl.Series] = {}          # kind -> the first year >= y of that kind (10001: none)
+        for kind in (1, 2):
+            following = np.full(10002, 10001, dtype=np.int32)
+            for y in range(10000, -1, -1):
+                following[y] = y if kinds[y] == kind else following[y + 1]
+            self.next_year[kind] = pl.Series(f"next_{kind}", following[:10001])
+        self._years: dict[tuple[int, int, int], tuple[int, ...]] = {}
 
     def after(self, n: int) -> pl.Series:
         """For each day of the span, the day (days since 1970-01-01) of the n-th working day after it; null where
@@ -73,11 +83,13 @@ class Calendar:
             self._after[n] = found
         return found
 
-    def unknown_years(self, first: int, last: int) -> tuple[int, ...]:
-        key = (first, last)
+    def years(self, kind: int, first: int, last: int) -> tuple[int, ...]:
+        """The years first..last of `kind` (1: counted on statutory holidays, 2: on weekends alone)."""
+        key = (kind, first, last)
         found = self._years.get(key)
         if found is None:
-            found = self._years[key] = tuple(y for y in range(first, last + 1) if not self.calendar.knows(y))
+            found = self._years[key] = tuple(y for y in range(max(first, 0), min(last, 10000) + 1)
+                                             if self.kinds[y] == kind)
         return found
 
 
@@ -98,15 +110,23 @@ def add_months_days(start: pl.Expr, period: m.Period) -> pl.Expr:
     return _in_range(out) if (months or period.days) else out
 
 
+_KIND_PREFIX = {1: "s", 2: "c"}           # in the reference's order of warnings: statutory holidays, then weekends
+
+
 def calendar_token(start: pl.Expr, result: pl.Expr, cal: Calendar) -> pl.Expr:
-    """`c<start>:<a>:<b>` where counting from `start` to `result` crossed a year the calendar lacks (a..b are the
-    years of the days counted), else null."""
+    """`s<start>:<a>:<b>` where counting from `start` to `result` crossed a year the calendar counts on its
+    statutory holidays, `c<start>:<a>:<b>` where it crossed one counted on weekends alone (a..b are the years of the
+    days counted), both joined by "/"; null for neither."""
     a = (start + pl.duration(days=1)).dt.year()
     b = result.dt.year()
-    crossed = pl.lit(cal.next_unknown).gather(a.cast(pl.Int64).clip(0, 10000)) <= b
-    return pl.when(crossed & result.is_not_null()).then(
-        pl.concat_str([pl.lit("c"), start.dt.to_string("%Y-%m-%d"), pl.lit(":"), a.cast(pl.String), pl.lit(":"),
-                       b.cast(pl.String)]))
+    span = pl.concat_str([start.dt.to_string("%Y-%m-%d"), pl.lit(":"), a.cast(pl.String), pl.lit(":"),
+                          b.cast(pl.String)])
+    parts = []
+    for kind, prefix in _KIND_PREFIX.items():
+        crossed = pl.lit(cal.next_year[kind]).gather(a.cast(pl.Int64).clip(0, 10000)) <= b
+        parts.append(pl.when(crossed & result.is_not_null()).then(pl.lit(prefix) + span))
+    joined = pl.concat_str(parts, separator="/", ignore_nulls=True)
+    return pl.when(joined != "").then(joined)
 
 
 def beyond_token(start: pl.Expr, pk: int) -> pl.Expr:
@@ -119,9 +139,10 @@ def reference_tokens(comp, period_key: int) -> str | None:
     parts = []
     if comp.result is None and comp.beyond_calendar:
         parts.append(f"b{comp.start.isoformat()}:{period_key}")
-    if comp.unknown_years:
-        first = comp.start + dt.timedelta(days=1) if comp.start < LAST_DAY else comp.start
-        parts.append(f"c{comp.start.isoformat()}:{first.year}:{comp.unknown_years[-1]}")
+    first = comp.start + dt.timedelta(days=1) if comp.start < LAST_DAY else comp.start
+    for prefix, years in (("s", comp.statutory_years), ("c", comp.unknown_years)):
+        if years:
+            parts.append(f"{prefix}{comp.start.isoformat()}:{first.year}:{years[-1]}")
     return "/".join(parts) or None
 
 
@@ -132,10 +153,11 @@ def token_text(token: str, periods: list, cal: Calendar, lang: str) -> tuple[str
         comp = reference_period(dt.date.fromisoformat(start), periods[int(pk)], cal)
         return comp.beyond_warning(lang), None, "beyond_calendar"
     start, a, b = token[1:].split(":")
-    years = cal.unknown_years(int(a), int(b))
-    text = msg("calendar_unknown", lang, years=", ".join(str(y) for y in years), start=dt.date.fromisoformat(start),
+    key = "calendar_statutory" if token[0] == "s" else "calendar_unknown"
+    years = cal.years(1 if token[0] == "s" else 2, int(a), int(b))
+    text = msg(key, lang, years=", ".join(str(y) for y in years), start=dt.date.fromisoformat(start),
                first=years[0])
-    return text, None, "calendar_unknown"
+    return text, None, key
 
 
 def reference_working_days(cal: Calendar, start: dt.date, n: int, period_key: int):

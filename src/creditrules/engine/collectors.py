@@ -83,9 +83,8 @@ class Context:
             beyond = comp.beyond_warning(self.lang)
             if beyond:
                 self.warn(beyond)
-        if comp.unknown_years:
-            years = ", ".join(str(y) for y in comp.unknown_years)
-            self.warn(msg("calendar_unknown", self.lang, years=years, start=comp.start, first=comp.unknown_years[0]))
+        for text in comp.calendar_warnings(self.lang):     # years no holiday arrangement holds
+            self.warn(text)
 
 
 def labels(refs: Iterable[Any]) -> str:
