@@ -1,4 +1,5 @@
-"""Hypothesis strategies: valid credit events drawn from the vocabulary (every name, every fact type)."""
+"""Hypothesis strategies: valid credit events drawn from a vocabulary (every name, every fact type): by default the
+core set, valid for every pack; `events(plan.vocab)` draws a pack's own names too (valid for that pack only)."""
 import datetime as dt
 
 from hypothesis import strategies as st
@@ -24,30 +25,32 @@ def _fact_value(term):
 
 
 @st.composite
-def facts(draw):
-    names = draw(st.lists(st.sampled_from(sorted(VOCAB.facts)), unique=True, max_size=10))
-    return {name: draw(_fact_value(VOCAB.facts[name])) for name in names}
+def facts(draw, vocab=None):
+    vocab = vocab or VOCAB
+    names = draw(st.lists(st.sampled_from(sorted(vocab.facts)), unique=True, max_size=10))
+    return {name: draw(_fact_value(vocab.facts[name])) for name in names}
 
 
 @st.composite
-def events(draw):
-    subject_type = draw(st.sampled_from(sorted(VOCAB.names("subject_types"))))
+def events(draw, vocab=None):
+    v = vocab or VOCAB
+    subject_type = draw(st.sampled_from(sorted(v.names("subject_types"))))
     subject = {"type": subject_type}
     if subject_type == "natural_person" and draw(st.booleans()):
         subject["birth_date"] = draw(st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2020, 1, 1))).isoformat()
     if subject_type != "natural_person" and draw(st.booleans()):
-        roles = draw(st.lists(st.sampled_from(sorted(VOCAB.names("responsible_roles"))), min_size=1, max_size=3))
+        roles = draw(st.lists(st.sampled_from(sorted(v.names("responsible_roles"))), min_size=1, max_size=3))
         subject["responsible_persons"] = [{"role": r, "name": f"人{i}"} for i, r in enumerate(roles)]
-    event = {"id": "evt", "subject": subject, "kind": draw(st.sampled_from(sorted(VOCAB.kinds)))}
+    event = {"id": "evt", "subject": subject, "kind": draw(st.sampled_from(sorted(v.kinds)))}
     if draw(st.booleans()):
-        event["conduct"] = draw(st.lists(st.sampled_from(sorted(VOCAB.conduct)), unique=True, max_size=3))
+        event["conduct"] = draw(st.lists(st.sampled_from(sorted(v.conduct)), unique=True, max_size=3))
     if draw(st.booleans()):
         decided = draw(DATES)
-        basis = {"type": draw(st.sampled_from(sorted(VOCAB.names("basis_types")))), "decided_on": decided.isoformat()}
+        basis = {"type": draw(st.sampled_from(sorted(v.names("basis_types")))), "decided_on": decided.isoformat()}
         if draw(st.booleans()):
             basis["effective_on"] = (decided + dt.timedelta(days=draw(st.integers(0, 60)))).isoformat()
         event["basis"] = basis
     if draw(st.booleans()):
         event["occurred_on"] = draw(DATES).isoformat()
-    event["facts"] = draw(facts())
+    event["facts"] = draw(facts(v))
     return event

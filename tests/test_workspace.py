@@ -131,6 +131,12 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def _add_named_layer(p: Path) -> None:
+    (p / "national").mkdir()
+    (p / "national" / "pack.yaml").write_text("id: national\nsupplements: [henan]\ndocuments: []\n", encoding="utf-8")
+    _edit(p / "henan" / "pack.yaml", "id: henan\n", "id: henan\nlayers: [national]\n")
+
+
 CHANGES = {
     "rule file": lambda p: _edit(p / "henan" / "rules" / "publication.yaml", "max: {years: 5}", "max: {years: 3}"),
     "source text": lambda p: _edit(p / "henan" / "source" / "regulation.txt", "第一條為了", "第一條爲了"),
@@ -141,9 +147,10 @@ CHANGES = {
         (p / "henan" / "ledger.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"),
     "calendar file": lambda p: (p / "calendar" / "2027.yaml").write_text(
         "year: 2027\nsource: test\nholidays: [2027-01-01]\n", encoding="utf-8"),
-    "new layer": lambda p: (p.joinpath("national").mkdir(), (p / "national" / "pack.yaml").write_text(
-        "id: national\nsupplements: [henan]\ndocuments: []\n", encoding="utf-8")),
-    "pack vocabulary": lambda p: ((p / "henan" / "vocabulary").mkdir(),
+    "named layer": lambda p: _add_named_layer(p),
+    "pack vocabulary.yaml": lambda p: _edit(p / "henan" / "vocabulary.yaml", "facts:\n",
+                                            "facts:\n  ws_test_fact: {zh: 測試, en: test, type: bool}\n"),
+    "pack vocabulary folder": lambda p: ((p / "henan" / "vocabulary").mkdir(),
                                   (p / "henan" / "vocabulary" / "extra.yaml").write_text(
         "facts:\n  ws_test_fact: {zh: 測試, en: test, type: bool}\n", encoding="utf-8")),
 }
@@ -158,14 +165,60 @@ def test_digest_changes_with_each_kind_of_input(change, policies, ws):
     assert Workspace().digest(policies / "henan") == after
 
 
-def test_a_sibling_becoming_a_layer_is_seen(policies, ws):
+def test_a_named_layer_appearing_is_seen_and_an_unnamed_one_is_not_read(policies, ws):
+    _edit(policies / "henan" / "pack.yaml", "id: henan\n", "id: henan\nlayers: [other]\n")
+    (policies / "planted").mkdir()
+    (policies / "planted" / "pack.yaml").write_text("id: planted\nsupplements: [henan]\ndocuments: []\n",
+                                                    encoding="utf-8")
     (policies / "other").mkdir()
     (policies / "other" / "pack.yaml").write_text("id: other\ndocuments: []\n", encoding="utf-8")
     age(policies)
     before = ws.digest(policies / "henan")
+    labels = [label for label, _ in ws.files(policies / "henan")]
+    assert "../other/pack.yaml" in labels and not any(label.startswith("../planted/") for label in labels)
     (policies / "other" / "pack.yaml").write_text("id: other\nsupplements: [henan]\ndocuments: []\n", encoding="utf-8")
     assert ws.digest(policies / "henan") != before
-    assert "../other/pack.yaml" in [label for label, _ in ws.files(policies / "henan")]
+    assert ws.loaded(policies / "henan").pack.layers == ["other"]          # planted: beside it, unnamed, not loaded
+
+
+def test_an_edit_to_the_packs_vocabulary_reaches_the_next_determination(policies, ws, monkeypatch):
+    """policies/<j>/vocabulary.yaml is an input: a fact added, or its type changed, is seen without a restart."""
+    from creditrules.errors import InputError
+    monkeypatch.setattr(ws_module, "_default", ws)              # creditrules.evaluate uses this workspace
+    event = dict(EVENT, facts={**EVENT["facts"], "ws_test_fact": True})
+    with pytest.raises(InputError) as info:
+        creditrules.evaluate(event, policies / "henan", "2024-06-01")
+    [d] = [d for d in info.value.diagnostics if d.code == "unknown-name"]
+    assert "ws_test_fact" in d.message and "core.yaml" in d.hint
+    assert os.path.join("henan", "vocabulary.yaml") in d.hint           # where names are declared
+    before = ws.digest(policies / "henan")
+    _edit(policies / "henan" / "vocabulary.yaml", "facts:\n", "facts:\n  ws_test_fact: {zh: 測, en: t, type: bool}\n")
+    assert ws.digest(policies / "henan") != before
+    assert creditrules.evaluate(event, policies / "henan", "2024-06-01").event_id == "ws-1"
+    _edit(policies / "henan" / "vocabulary.yaml", "type: bool}", "type: date}")
+    with pytest.raises(InputError) as info:
+        creditrules.evaluate(event, policies / "henan", "2024-06-01")
+    assert "ws_test_fact" in str(info.value)
+    age(policies)                       # the same edits, older than the 2-second insurance: the fingerprint sees it
+    _edit(policies / "henan" / "vocabulary.yaml", "type: date}", "type: bool}")
+    age(policies, 30)
+    assert creditrules.evaluate(event, policies / "henan", "2024-06-01").event_id == "ws-1"
+
+
+def test_a_layer_redeclaring_a_pack_name_with_another_type_is_a_pack_error(policies, ws):
+    _edit(policies / "henan" / "pack.yaml", "id: henan\n", "id: henan\nlayers: [national]\n")
+    (policies / "national").mkdir()
+    (policies / "national" / "pack.yaml").write_text("id: national\nsupplements: [henan]\ndocuments: []\n",
+                                                     encoding="utf-8")
+    vocab = policies / "national" / "vocabulary.yaml"
+    vocab.write_text("facts:\n  listed_wrongfully: {zh: 同名, en: same name, type: bool}\n", encoding="utf-8")
+    assert ws.loaded(policies / "henan").pack.layers == ["national"]     # the same type: the pack's stands
+    vocab.write_text("facts:\n  listed_wrongfully: {zh: 同名, en: same name, type: date}\n", encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        ws.loaded(policies / "henan")
+    [d] = info.value.diagnostics
+    assert d.code == "vocabulary-conflict" and "listed_wrongfully" in d.message and "bool" in d.message
+    assert d.position.file.endswith(os.path.join("national", "vocabulary.yaml")) and d.position.line == 2
 
 
 @pytest.mark.parametrize("edit", ["tests", "notes"])

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, Union
 
 import orjson
 
@@ -77,13 +77,16 @@ def read_event(source: EventInput, plan: Optional[Plan] = None) -> CreditEvent:
     return parse_event(doc.data, vocab, doc)
 
 
-def plan_for(jurisdiction: Union[str, os.PathLike, None]) -> Plan:
-    """The evaluation plan of a jurisdiction (name or pack folder), from the workspace (compiled once per digest)."""
+def plan_for(jurisdiction: Union[str, os.PathLike, None], layers: Sequence[str] = ()) -> Plan:
+    """The evaluation plan of a jurisdiction (name or pack folder), from the workspace (compiled once per digest).
+
+    `layers`: layer ids loaded beyond those the pack's pack.yaml names (`layers:`), each a folder beside the pack
+    that declares `supplements: [<pack>]`; never a path (layers.py)."""
     if jurisdiction is None or jurisdiction == "":
         known = default_workspace().known()
         raise UsageError([Diagnostic("no-jurisdiction", "no jurisdiction given: name the pack to evaluate against",
                                      Position(), "known: " + ", ".join(known) if known else "no packs found")])
-    return default_workspace().compiled(jurisdiction)
+    return default_workspace().compiled(jurisdiction, layers)
 
 
 def load_pack(name_or_path: Union[str, os.PathLike]) -> Pack:
@@ -93,9 +96,9 @@ def load_pack(name_or_path: Union[str, os.PathLike]) -> Pack:
 
 def evaluation(event: EventInput, jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None, *,
                evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "full",
-               tracer: Optional[Tracer] = None) -> Evaluation:
+               tracer: Optional[Tracer] = None, layers: Sequence[str] = ()) -> Evaluation:
     """The whole evaluation of one event (view, outcomes, determination as plain data): for tools that explain."""
-    plan = plan_for(jurisdiction)
+    plan = plan_for(jurisdiction, layers)
     backend = default_workspace().prepared(plan, evaluator)
     checked = read_event(event, plan)
     return determine(plan, checked, _as_of(as_of), backend, lang=_lang(lang), trace=trace_level(trace), tracer=tracer)
@@ -103,9 +106,10 @@ def evaluation(event: EventInput, jurisdiction: Union[str, os.PathLike, None] = 
 
 def evaluate(event: EventInput, jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None, *,
              evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "full",
-             tracer: Optional[Tracer] = None) -> Determination:
-    """Evaluate one credit event against one jurisdiction's pack."""
-    found = evaluation(event, jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, tracer=tracer)
+             tracer: Optional[Tracer] = None, layers: Sequence[str] = ()) -> Determination:
+    """Evaluate one credit event against one jurisdiction's pack (with the layers it names, and `layers`)."""
+    found = evaluation(event, jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, tracer=tracer,
+                       layers=layers)
     return Determination.model_validate(found.determination)
 
 
@@ -148,10 +152,11 @@ class BatchItem:
 
 def evaluate_many(events: Iterable[Any], jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None,
                   *, evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "fired",
-                  tracer: Optional[Tracer] = None, where: str = "<batch>") -> Iterator[BatchItem]:
+                  tracer: Optional[Tracer] = None, where: str = "<batch>", layers: Sequence[str] = ()
+                  ) -> Iterator[BatchItem]:
     """Evaluate many events lazily: one item per input record, in input order; a bad record is an item with its
     error, never dropped, and every good one is still evaluated. Records may be dicts or CreditEvent models."""
-    plan = plan_for(jurisdiction)
+    plan = plan_for(jurisdiction, layers)
     backend = default_workspace().prepared(plan, evaluator)
     day, language, level = _as_of(as_of), _lang(lang), trace_level(trace)
     return _stream(plan, backend, ((i, None, raw) for i, raw in enumerate(events)), day, language, level, tracer,

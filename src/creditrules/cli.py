@@ -12,7 +12,7 @@ import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.console import Console
@@ -348,33 +348,57 @@ def test_(packs: Optional[List[str]] = typer.Argument(None, help="pack folders, 
 
 
 @app.command()
-def vocab(fmt: Fmt = typer.Option(Fmt.text, "--format")):
-    """Event kinds, conduct tags and facts, with zh labels and the articles (per pack) that read them."""
+@_guard
+def vocab(jurisdiction: Optional[str] = typer.Option(None, "--jurisdiction", "-j", help="only the names this pack "
+                                                     "reads: the core set and its own vocabulary.yaml (default: "
+                                                     "every pack's)"),
+          fmt: Fmt = typer.Option(Fmt.text, "--format")):
+    """Event kinds, conduct tags and facts, with zh labels, where each is declared (the library's core.yaml or a
+    pack's vocabulary.yaml) and the articles (per pack) that read them."""
     from .plan.render import reads_names
-    v = default_vocabulary()
+    from .vocabulary import shown
+    plans = [api.plan_for(jurisdiction)] if jurisdiction else []
+    if not jurisdiction:
+        for directory in pack_dirs():
+            try:
+                plans.append(compiled_pack(directory))
+            except CreditRulesError:
+                continue
     readers: dict[tuple[str, str], set[str]] = {}
-    for directory in pack_dirs():
-        try:
-            compiled = compiled_pack(directory)
-        except CreditRulesError:
-            continue
+    terms: dict[tuple[str, str], Any] = {}
+    declared: dict[tuple[str, str], list[str]] = {}
+    for compiled in plans:
         for rule in compiled.rules:
             labels = {f"{compiled.pack.id} {compiled.provisions[c].compact}" for c in rule.cites}
             for key in reads_names(rule.condition):
                 readers.setdefault(key, set()).update(labels)
+        for section in SECTIONS:
+            for name, t in compiled.vocab.names(section).items():
+                terms.setdefault((section, name), t)
+                where = declared.setdefault((section, name), [])
+                if shown(t.declared_in) not in where:
+                    where.append(shown(t.declared_in))
+    if not plans:
+        for section in SECTIONS:
+            for name, t in default_vocabulary().names(section).items():
+                terms[section, name], declared[section, name] = t, [shown(t.declared_in)]
     data = {section: {name: {"zh": t.zh, "en": t.en, **({"type": t.type} if t.type else {}),
                              **({"values": list(t.values)} if t.values else {}),
+                             "declared_in": declared[section, name],
                              "read_by": sorted(readers.get((section, name), set()))}
-                      for name, t in v.names(section).items()} for section in SECTIONS}
+                      for (sec, name), t in sorted(terms.items()) if sec == section} for section in SECTIONS}
     if fmt is Fmt.json:
         out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False)
         return
     for section, entries in data.items():
-        out.print(f"[bold]{section}[/bold]")
-        for name, t in entries.items():
-            extra = f" ({t['type']}{': ' + ', '.join(t['values']) if t.get('values') and t['type'] == 'enum' else ''})" if "type" in t else ""
-            reads = f"  [dim]read by {', '.join(t['read_by'][:6])}{' ...' if len(t['read_by']) > 6 else ''}[/dim]" if t["read_by"] else ""
-            out.print(f"  {name}{extra} — {t['zh']} / {t['en']}{reads}")
+        out.print(section, markup=False)
+        for name, e in entries.items():
+            extra = (f" ({e['type']}{': ' + ', '.join(e['values']) if e.get('values') and e['type'] == 'enum' else ''})"
+                     if "type" in e else "")
+            reads = (f"  read by {', '.join(e['read_by'][:6])}{' ...' if len(e['read_by']) > 6 else ''}"
+                     if e["read_by"] else "")
+            out.print(f"  {name}{extra} — {e['zh']} / {e['en']}  [{', '.join(e['declared_in'])}]{reads}",
+                      markup=False)
 
 
 @app.command()

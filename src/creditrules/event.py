@@ -369,7 +369,7 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     def check_name(value, section: str, path: tuple, label: str):
         names = vocab.names(section)
         if isinstance(value, str) and value not in names:
-            hint = " ".join(filter(None, [did_you_mean(value, names), allowed(names)]))
+            hint = " ".join(filter(None, [did_you_mean(value, names), allowed(names), vocab.where()]))
             report(path, "unknown-name", f"unknown {label} `{quote(value)}` in `{_where(path)}`", hint)
 
     # names are checked on the plain data, so they are reported even when the shape has errors too
@@ -390,7 +390,8 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
     raw_facts = data.get("facts") if isinstance(data.get("facts"), dict) else {}
     for name, value in raw_facts.items():
         if name not in vocab.facts:
-            hint = " ".join(filter(None, [did_you_mean(name, vocab.facts), "see `creditrules vocab`"]))
+            hint = " ".join(filter(None, [did_you_mean(name, vocab.facts), vocab.where(),
+                                          "(`creditrules vocab --jurisdiction J` lists them)"]))
             diagnostics.append(Diagnostic("unknown-name", f"unknown fact `{shorten(name)}` in `facts`",
                                           pos(("facts", name)), hint))
             continue

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from . import model as m
 from .errors import Diagnostic, allowed, did_you_mean
 from .lawtext import resolve
 from .load import display_path
-from .vocabulary import Vocabulary, default_vocabulary
+from .vocabulary import Vocabulary, pack_vocabulary
 
 FIELD_PATHS = ("basis", "basis.number", "basis.decided_on", "basis.effective_on", "occurred_on", "conduct",
                "subject.id", "subject.name", "subject.birth_date", "subject.responsible_persons")
@@ -377,7 +378,8 @@ class ValidationReport:
 
 
 def validate_pack(pack: m.Pack, vocab: Vocabulary | None = None) -> ValidationReport:
-    vocab = vocab or default_vocabulary()
+    if vocab is None:              # the pack's own: the core set, its vocabulary.yaml and its layers'
+        vocab = pack_vocabulary(pack.directory, [Path(pack.directory).parent / layer for layer in pack.layers])
     errors: list[Diagnostic] = list(getattr(pack, "warnings", ()))      # found loading: layer-not-named
     for check in CHECKS:
         errors += check(pack, vocab)

@@ -68,7 +68,8 @@ from typing import Any, Union
 from . import model as m
 from .errors import Diagnostic, PackError, Position, did_you_mean
 from .timerules import WorkingDayCalendar, load_calendar
-from .vocabulary import SECTIONS, Vocabulary, load_vocabulary
+from .vocabulary import PACK_FILE as PACK_VOCABULARY
+from .vocabulary import Vocabulary, library_files, pack_vocabulary
 
 ENV = "CREDITRULES_POLICIES"
 CACHE_SIZE = 16
@@ -176,12 +177,13 @@ class _Inputs:
     files: tuple                                  # ((label, path, kind), ...) sorted by label;
     #                                               kind: pack | vocabulary | calendar
     layers: tuple                                 # layer folders, in load order
-    vocab_folders: tuple                          # the pack's (and its layers') own vocabulary/ folders
+    vocab_folders: tuple                          # the pack folder and its layers' (whose vocabulary files count)
     calendar: str | None                          # the calendar folder used
     fp_files: tuple = ()                          # ((path, mtime_ns, size), ...)
     fp_dirs: tuple = ()                           # ((path, mtime_ns), ...)
     newest: int = 0                               # the newest mtime_ns in the fingerprint
     digest: str = ""
+    extra_layers: tuple = ()                      # layers named by the call (beyond pack.yaml's `layers:`)
 
     def hashed(self, kinds=("pack", "vocabulary", "calendar")) -> str:
         return _hash((label, path) for label, path, kind in self.files if kind in kinds)
@@ -223,8 +225,19 @@ def _calendar_folder(pack_folder: str | None) -> str | None:
     return next((os.path.abspath(c) for c in candidates if os.path.isdir(c)), None)
 
 
-def _list_inputs(folder: str) -> _Inputs:
-    """List the input files of the pack in `folder` (its layers, vocabulary and calendar too) and fingerprint them.
+def layer_names(named: Any, extra: Sequence[str] = ()) -> list[str]:
+    """The layers to load: those `pack.yaml` names (`layers:`), then those a call adds, each once."""
+    given = named if isinstance(named, list) else [named] if named else []
+    out: list[str] = []
+    for name in [*given, *extra]:
+        if isinstance(name, str) and name not in out:
+            out.append(name)
+    return out
+
+
+def _list_inputs(folder: str, extra_layers: Sequence[str] = ()) -> _Inputs:
+    """List the input files of the pack in `folder` (its named layers, vocabulary and calendar too) and
+    fingerprint them.
 
     pack.yaml files are stat'ed before they are read, so an edit made while listing is seen by the next call."""
     from .load import MAX_SOURCE_BYTES, source_problem
@@ -270,33 +283,31 @@ def _list_inputs(folder: str) -> _Inputs:
                 path = os.path.normpath(os.path.join(base, str(doc["source"])))
                 files.setdefault(prefix + os.path.relpath(path, base).replace(os.sep, "/"), (path, "pack"))
                 dirs.add(os.path.dirname(path))
+        own = os.path.join(base, PACK_VOCABULARY)
+        if os.path.lexists(own) and _inside(own, base):
+            files[prefix + PACK_VOCABULARY] = (own, "vocabulary")
         vocab_dir = os.path.join(base, "vocabulary")
         if os.path.isdir(vocab_dir) and _inside(vocab_dir, base):
             dirs.add(vocab_dir)
             for name in sorted(os.listdir(vocab_dir)):
                 if name.endswith(".yaml") and _visible(name):
                     files[f"{prefix}vocabulary/{name}"] = (os.path.join(vocab_dir, name), "vocabulary")
-            return [vocab_dir]
-        return []
+        return [base]
 
     data = read_pack_yaml(os.path.join(folder, "pack.yaml"))
     vocab_folders = add_folder(folder, "", data)
     parent = os.path.dirname(folder)
-    dirs.add(parent)
+    dirs.add(parent)                            # a named layer's folder created later changes its mtime
     layers = []
-    pack_id = str(data.get("id"))
-    for name in sorted(os.listdir(parent)):
+    for name in layer_names(data.get("layers"), extra_layers):
         sibling = os.path.join(parent, name)
-        if sibling == folder or not os.path.isdir(sibling):
-            continue
+        if not _plain_name(name) or not os.path.isdir(sibling) or not _inside(sibling, parent):
+            continue                            # the loader reports it (layer-missing, layer-outside)
         if not os.path.isfile(os.path.join(sibling, "pack.yaml")):
             dirs.add(sibling)                   # a pack.yaml created in it later changes its mtime
             continue
-        sdata = read_pack_yaml(os.path.join(sibling, "pack.yaml"))
-        value = sdata.get("supplements") or []
-        if pack_id in [str(v) for v in (value if isinstance(value, list) else [value])]:
-            layers.append(sibling)
-            vocab_folders += add_folder(sibling, f"../{name}/", sdata)
+        layers.append(sibling)
+        vocab_folders += add_folder(sibling, f"../{name}/", read_pack_yaml(os.path.join(sibling, "pack.yaml")))
     calendar = _calendar_folder(folder)
     if calendar:
         dirs.add(calendar)
@@ -305,9 +316,8 @@ def _list_inputs(folder: str) -> _Inputs:
                 files[f"../calendar/{name}"] = (os.path.join(calendar, name), "calendar")
     if LIBRARY_VOCABULARY.is_dir():
         dirs.add(str(LIBRARY_VOCABULARY))
-        for name in sorted(os.listdir(LIBRARY_VOCABULARY)):
-            if name.endswith(".yaml") and _visible(name):
-                files[f"<creditrules>/vocabulary/{name}"] = (str(LIBRARY_VOCABULARY / name), "vocabulary")
+        for lib in library_files():
+            files[f"<creditrules>/vocabulary/{lib.name}"] = (str(lib), "vocabulary")
 
     fp_files = []
     for path in list(pre) + [p for p, _ in files.values() if p not in pre]:
@@ -329,7 +339,7 @@ def _list_inputs(folder: str) -> _Inputs:
         fp_dirs.append((path, mtime))
     ordered = tuple((label, path, kind) for label, (path, kind) in sorted(files.items()))
     return _Inputs(folder, ordered, tuple(layers), tuple(vocab_folders), calendar, tuple(fp_files), tuple(fp_dirs),
-                   _newest(fp_files, fp_dirs))
+                   _newest(fp_files, fp_dirs), extra_layers=tuple(extra_layers))
 
 
 # --- the pack's test cases, read when first used ------------------------------------------------------------------
@@ -480,36 +490,39 @@ class Workspace:
 
     # inputs and digest ----------------------------------------------------------------------------------------
 
-    def _current_inputs(self, folder: Path) -> _Inputs:
-        """The inputs of the pack in `folder` with their digest: from the last listing when its fingerprint holds,
-        else listed and hashed again."""
-        key = str(folder)
+    def _current_inputs(self, folder: Path, layers: Sequence[str] = ()) -> _Inputs:
+        """The inputs of the pack in `folder` (with the layers a call names beyond pack.yaml's) with their digest:
+        from the last listing when its fingerprint holds, else listed and hashed again."""
+        key = (str(folder), tuple(layers))
         inputs = self._inputs.get_fresh(key)
         if inputs is not None and _unchanged(inputs):
             return inputs
-        fresh = _list_inputs(os.path.realpath(folder))
+        fresh = _list_inputs(os.path.realpath(folder), tuple(layers))
         fresh.digest = fresh.hashed()
         return self._inputs.put(key, fresh)
 
-    def digest(self, name_or_path: NameOrPath) -> str:
+    def digest(self, name_or_path: NameOrPath, layers: Sequence[str] = ()) -> str:
         """The pack's content digest, `sha256:<hex>` (the pack is not loaded)."""
         folder = self.resolve(name_or_path)
         with self._lock:
-            return self._current_inputs(folder).digest
+            return self._current_inputs(folder, _call_layers(layers)).digest
 
-    def files(self, name_or_path: NameOrPath) -> list[tuple[str, Path]]:
+    def files(self, name_or_path: NameOrPath, layers: Sequence[str] = ()) -> list[tuple[str, Path]]:
         """The pack's input files as (label, path), in digest order."""
         folder = self.resolve(name_or_path)
         with self._lock:
-            return [(label, Path(path)) for label, path, _ in self._current_inputs(folder).files]
+            return [(label, Path(path)) for label, path, _ in self._current_inputs(folder, _call_layers(layers)).files]
 
     # loading --------------------------------------------------------------------------------------------------
 
-    def loaded(self, name_or_path: NameOrPath) -> LoadedPack:
-        """The validated pack with its vocabulary, calendar, digest, folder and input files (PackError if invalid)."""
+    def loaded(self, name_or_path: NameOrPath, layers: Sequence[str] = ()) -> LoadedPack:
+        """The validated pack with its vocabulary, calendar, digest, folder and input files (PackError if invalid).
+
+        `layers`: layer ids loaded beyond those pack.yaml names (`layers:`), each a folder beside the pack."""
         folder = self.resolve(name_or_path)
+        layers = _call_layers(layers)
         with self._lock:
-            inputs = self._current_inputs(folder)
+            inputs = self._current_inputs(folder, layers)
             key = (inputs.folder, inputs.digest)
             hit = self._loaded.get_fresh(key)
             if hit is not None:
@@ -519,14 +532,14 @@ class Workspace:
                 self._loaded.put(key, loaded)
                 _disk_cache_put(inputs, loaded)
             else:
-                self._inputs.pop(str(folder), None)
+                self._inputs.pop((str(folder), layers), None)
             return loaded
 
     def _load(self, inputs: _Inputs) -> LoadedPack:
         from .load import load_pack_dir
         from .validate import validate_pack
         folder = Path(inputs.folder)
-        pack = load_pack_dir(folder, with_tests=False)
+        pack = load_pack_dir(folder, with_tests=False, layers=inputs.extra_layers)
         vocab = self._vocabulary(inputs)
         report = validate_pack(pack, vocab)
         if not report.ok:
@@ -535,9 +548,9 @@ class Workspace:
         calendar = self.calendar(folder)
         return LoadedPack(pack, vocab, calendar, inputs.digest, folder, tuple(Path(p) for _, p, _ in inputs.files))
 
-    def compiled(self, name_or_path: NameOrPath) -> Any:
+    def compiled(self, name_or_path: NameOrPath, layers: Sequence[str] = ()) -> Any:
         """The compiled form of the pack (`_compile`), compiled once per content."""
-        loaded = self.loaded(name_or_path)
+        loaded = self.loaded(name_or_path, layers)
         key = (str(loaded.source), loaded.digest)
         with self._lock:
             hit = self._compiled.get_fresh(key)
@@ -550,27 +563,14 @@ class Workspace:
         return list(self.loaded(name_or_path).pack.tests)
 
     def _vocabulary(self, inputs: _Inputs) -> Vocabulary:
-        """The library's vocabulary plus the pack's own `vocabulary/*.yaml` (a name declared twice is an error)."""
+        """The library's core set plus the pack's own `vocabulary.yaml` (and `vocabulary/*.yaml`) and its layers'
+        (`vocabulary.pack_vocabulary`: a name declared twice, or by a layer with another type, is a PackError)."""
         key = (inputs.vocab_folders, inputs.hashed(("vocabulary",)))
         hit = self._vocabularies.get_fresh(key)
         if hit is not None:
             return hit
-        vocab = load_vocabulary(LIBRARY_VOCABULARY)
-        diagnostics = []
-        for extra_folder in inputs.vocab_folders:
-            extra = load_vocabulary(Path(extra_folder))
-            for section in SECTIONS:
-                for name, term in extra.names(section).items():
-                    if name in vocab.sections[section]:
-                        where = os.path.join(extra_folder, os.path.basename(term.declared_in))
-                        diagnostics.append(Diagnostic("duplicate-name", f"`{name}` is already declared in "
-                                                      f"{vocab.sections[section][name].declared_in}",
-                                                      Position(os.path.relpath(where))))
-                    else:
-                        vocab.sections[section][name] = term
-        if diagnostics:
-            raise PackError(diagnostics)
-        return self._vocabularies.put(key, vocab)
+        folders = inputs.vocab_folders
+        return self._vocabularies.put(key, pack_vocabulary(folders[0] if folders else None, folders[1:]))
 
     def calendar(self, pack_directory: NameOrPath | None = None) -> WorkingDayCalendar:
         """The working-day calendar a pack folder is evaluated with (`calendar/` beside it, else the installed
@@ -614,6 +614,18 @@ class Workspace:
                           self._calendars):
                 cache.clear()
             self._installed = None
+
+
+def _call_layers(layers: Sequence[str] | str | None) -> tuple[str, ...]:
+    """The layers a call names: ids (plain names) of folders beside the pack, never paths (issue 13)."""
+    if not layers:
+        return ()
+    names = (layers,) if isinstance(layers, str) else tuple(layers)
+    bad = [n for n in names if not isinstance(n, str) or not _plain_name(n)]
+    if bad:
+        raise PackError([Diagnostic("layer-outside", f"layer `{bad[0]}` is not a layer id: a layer is named by its "
+                                    "id, the name of a folder beside the pack, never by a path", Position())])
+    return tuple(dict.fromkeys(names))
 
 
 def _calendar_listing(folder: str) -> _Inputs:

@@ -34,8 +34,9 @@ def register(app) -> None:
     @_guard
     def schema_(out_dir: Path | None = typer.Option(None, "--out", help="folder to write the four schemas to "
                                                        "(default: print where the shipped copies are)"),
-                pack: Path | None = typer.Option(None, "--pack", help="include this pack folder's own "
-                                                    "vocabulary/*.yaml additions")):
+                pack: Path | None = typer.Option(None, "--pack", help="only this pack's names: the core set, "
+                                                    "its vocabulary.yaml and its layers' (default: every shipped "
+                                                    "pack's)")):
         """JSON Schemas of pack.yaml, rules/*.yaml, ledger.yaml and tests/*.yaml, for a YAML editor (completion,
         descriptions in Chinese and English, red underlines). `.vscode/settings.json` maps the files to them."""
         from . import schema as S

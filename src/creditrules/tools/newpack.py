@@ -8,6 +8,7 @@ Written into `--out DIR` (default `policies/J`), which must not hold a pack alre
     ledger.yaml                    every article of the text, each marked todo (see below)
     rules/main.yaml                an empty rule file (`rules: []`)
     tests/main.yaml                an empty test file
+    vocabulary.yaml                the pack's own names beyond the core set: none yet (comments show the format)
 
 The ledger's `todo`. `load.LEDGER_STATUSES` accepts `encoded`, `declaratory`, `out_of_scope` and `pack_metadata`,
 not `todo`; marking an article `declaratory` with a note `todo` would be accepted and make `validate` say `ok`
@@ -83,7 +84,18 @@ def scaffold(jurisdiction: str, text_file: Path, *, out: Path | None = None, tit
           "group: other\nrules: []\n")
     write(directory / "tests" / "main.yaml",
           "# Test cases: a list of {name, as_of, event, expect} (see docs/legal-staff-guide.md, section 4).\n[]\n")
+    write(directory / "vocabulary.yaml", VOCABULARY_YAML)
     return Scaffold(directory, files, len(law.articles))
+
+
+VOCABULARY_YAML = """\
+# This pack's own names: the facts, kinds, conduct tags ... its rules and events use that the library's core set
+# (src/creditrules/vocabulary/core.yaml) lacks. `creditrules vocab -j <pack>` lists every name the pack reads and
+# where it is declared; a name is declared once. Format (docs/pack-format.md, "Vocabulary"):
+#
+# facts:
+#   info_corrected_on_request: {zh: 是否已应信用主体要求更正, en: corrected at the subject's request, type: bool}
+"""
 
 
 def _q(text: str) -> str:

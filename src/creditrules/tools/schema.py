@@ -26,22 +26,24 @@ from typing import Any
 
 from .. import load as L
 from .. import model as m
+from ..errors import CreditRulesError
 from ..lawtext import _CHINESE, _COMPACT
-from ..vocabulary import Vocabulary, default_vocabulary, load_vocabulary
+from ..vocabulary import Vocabulary, default_vocabulary
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 FILES = {"pack": "pack.schema.json", "rules": "rules.schema.json", "ledger": "ledger.schema.json",
-         "tests": "tests.schema.json"}
+         "tests": "tests.schema.json", "vocabulary": "vocabulary.schema.json"}
 # which files of a pack each schema is for (glob patterns, relative to the repository: .vscode/settings.json)
 GLOBS = {"pack": ["policies/*/pack.yaml"], "rules": ["policies/*/rules/*.yaml"],
-         "ledger": ["policies/*/ledger.yaml"], "tests": ["policies/*/tests/*.yaml"]}
+         "ledger": ["policies/*/ledger.yaml"], "tests": ["policies/*/tests/*.yaml"],
+         "vocabulary": ["policies/*/vocabulary.yaml", "policies/*/vocabulary/*.yaml"]}
 
 # The keys load.py's readers accept, as (allowed, required): mirrored from its `r.keys(...)` calls (checked by a test).
 KEYS = {
-    "pack": (("id", "jurisdiction", "documents", "versions", "supplements", "note"),
+    "pack": (("id", "jurisdiction", "documents", "versions", "supplements", "layers", "note"),
              ("id", "jurisdiction", "documents", "versions")),
-    "layer": (("id", "jurisdiction", "documents", "versions", "supplements", "note"), ("id", "documents")),
+    "layer": (("id", "jurisdiction", "documents", "versions", "supplements", "layers", "note"), ("id", "documents")),
     "document": (("id", "title_zh", "title_en", "source", "articles_published", "status", "note"),
                  ("id", "title_zh", "source")),
     "version": (("id", "status", "adopted_on", "effective_from", "effective_to", "documents", "text_held", "note"),
@@ -82,6 +84,10 @@ DOCS = {
     "pack.supplements": (
         "本文件夹补充的包（国家规定等补充层）",
         "the packs this folder supplements (a layer, e.g. national rules)",
+    ),
+    "pack.layers": (
+        "与本包一起加载的补充层：本包旁边文件夹的名称（只加载列出的层）",
+        "the layers loaded with this pack: names of folders beside it (only the layers named load)",
     ),
     "note": ("给编辑者的说明，不作为法律显示", "a note for editors, never shown as law"),
     "document.id": (
@@ -350,9 +356,24 @@ def citation_pattern() -> str:
     return f"(?:{_COMPACT.pattern})|(?:{_CHINESE.pattern})"
 
 
+def shipped_vocabulary() -> Vocabulary:
+    """The names of the editor schemas shipped for every pack (`GLOBS`: policies/*): the core set and every
+    installed pack's own vocabulary files, together (a name several packs declare, once; `--pack` gives one
+    pack's names only)."""
+    from ..vocabulary import build_vocabulary, library_files, pack_files
+    from ..workspace import installed_root
+    files = [*library_files()]
+    for folder in sorted(p.parent for p in installed_root().glob("*/pack.yaml")):
+        files += pack_files(folder)
+    try:
+        return build_vocabulary(((f, False) for f in files), union=True)
+    except CreditRulesError:                            # a broken file: `creditrules validate` reports it
+        return default_vocabulary()
+
+
 def build(vocab: Vocabulary | None = None) -> dict[str, dict]:
-    """The four schemas, by name (`FILES`)."""
-    vocab = vocab or default_vocabulary()
+    """The schemas, by name (`FILES`): with a pack's vocabulary, or the names of every shipped pack."""
+    vocab = vocab or shipped_vocabulary()
     n = _Names(vocab)
     facts = vocab.facts
     defs: dict[str, Any] = {}
@@ -424,7 +445,7 @@ def build(vocab: Vocabulary | None = None) -> dict[str, dict]:
              "description": bi("测试用例：一个事件，以及依条文应得的结果", "test cases: an event and the outcome the "
                                "article text requires"),
              **_tests(n, vocab), "definitions": {}}
-    return {"pack": pack, "rules": rules, "ledger": ledger, "tests": tests}
+    return {"pack": pack, "rules": rules, "ledger": ledger, "tests": tests, "vocabulary": _vocabulary_file()}
 
 
 def _condition(n: _Names, vocab: Vocabulary) -> dict:
@@ -578,6 +599,8 @@ def _pack(vocab: Vocabulary) -> dict:
         "documents": {"type": "array", "items": document, "description": _doc("pack.documents")},
         "versions": {"type": "array", "items": version, "minItems": 1, "description": _doc("pack.versions")},
         "supplements": one_or_many({"type": "string"}, _doc("pack.supplements")),
+        "layers": {"type": "array", "items": {"type": "string", "pattern": r"^(?!\.\.?$)[^/\\]+$"},
+                   "uniqueItems": True, "description": _doc("pack.layers")},
         "note": dict(_text(), description=_doc("note"))}
     out = _obj(props, KEYS["pack"])
     # a layer (`supplements:` non-empty) needs only id and documents (load._read_pack_yaml)
@@ -588,6 +611,33 @@ def _pack(vocab: Vocabulary) -> dict:
                      "properties": {"supplements": {"anyOf": [{"type": "string", "minLength": 1},
                                                               {"type": "array", "minItems": 1}]}}}]
     return out
+
+
+def _vocabulary_file() -> dict:
+    """vocabulary.yaml (a pack's additions; the core set's format): sections of names, each with zh, en, and for a
+    fact its type (vocabulary.build_vocabulary)."""
+    from ..vocabulary import FACT_TYPES, SECTIONS
+    term_props = {"zh": dict(_text(), description=bi("中文名称", "the Chinese label")),
+                  "en": dict(_text(), description=bi("英文名称", "the English label")),
+                  "type": {"type": "string", "enum": list(FACT_TYPES),
+                           "description": bi("事实的类型（仅 facts）", "the fact's type (facts only)")},
+                  "values": {"anyOf": [{"type": "array", "items": {"type": "string"}},
+                                       {"type": "string", "enum": list(SECTIONS)}],
+                             "description": bi("enum 的取值，或 list 的成员（或一个部分的名称，如 violations）",
+                                               "an enum's values, or a list's members (or a section's name, e.g. "
+                                               "violations)")},
+                  "procedural": {"type": "boolean"}, "agency": {"type": "boolean"},
+                  "note": dict(_text(), description=_doc("note"))}
+    term = {"type": ["object", "null"], "properties": term_props, "additionalProperties": False}
+    fact = dict(term, required=["type"])
+    section = {"type": ["object", "null"], "additionalProperties": term}
+    props: dict[str, Any] = {name: section for name in SECTIONS}
+    props["facts"] = {"type": ["object", "null"], "additionalProperties": fact}
+    return {"$schema": DRAFT, "$id": "creditrules/vocabulary.schema.json", "title": "creditrules vocabulary.yaml",
+            "type": ["object", "null"], "properties": props,
+            "additionalProperties": False,
+            "description": bi("包自己的词汇（核心词汇之外的名称）：每个名称只定义一次",
+                              "the pack's own vocabulary (names beyond the core set): each name declared once")}
 
 
 def _ledger() -> dict:
@@ -716,29 +766,13 @@ def _tests(n: _Names, vocab: Vocabulary) -> dict:
 # --- files ---------------------------------------------------------------------------------------------------------
 
 def vocabulary_for(pack_dir: Path | None) -> Vocabulary:
-    """The vocabulary a pack is evaluated with: the library's, plus the pack's own `vocabulary/*.yaml` and its
-    layers' (as the workspace builds it: a name declared twice is a PackError). Without a pack: the library's."""
-    vocab = load_vocabulary()
+    """The vocabulary a pack is evaluated with: the library's core set, plus the pack's own `vocabulary.yaml`
+    (and `vocabulary/*.yaml`) and its named layers' (`vocabulary.pack_vocabulary`, as the workspace builds it: a
+    name declared twice is a PackError). Without a pack: the names of every shipped pack (`shipped_vocabulary`)."""
+    from ..vocabulary import pack_vocabulary
     if pack_dir is None:
-        return vocab
-    from ..errors import Diagnostic, PackError, Position
-    folders = [Path(pack_dir), *L.find_layers(Path(pack_dir), _pack_id(Path(pack_dir)))]
-    problems = []
-    for folder in folders:
-        if not (folder / "vocabulary").is_dir():
-            continue
-        extra = load_vocabulary(folder / "vocabulary")
-        for section, terms in extra.sections.items():
-            for name, term in terms.items():
-                if name in vocab.sections[section]:
-                    problems.append(Diagnostic("duplicate-name", f"`{name}` is already declared in "
-                                               f"{vocab.sections[section][name].declared_in}",
-                                               Position(L.display_path(folder / "vocabulary"))))
-                else:
-                    vocab.sections[section][name] = term
-    if problems:
-        raise PackError(problems)
-    return vocab
+        return shipped_vocabulary()
+    return pack_vocabulary(Path(pack_dir), L.find_layers(Path(pack_dir), _pack_id(Path(pack_dir))))
 
 
 def _pack_id(folder: Path) -> str:
@@ -756,7 +790,7 @@ def render(schema: dict) -> str:
 
 
 def write(out_dir: Path, vocab: Vocabulary | None = None) -> list[Path]:
-    """Write the four schemas into `out_dir`; returns the files written."""
+    """Write the schemas into `out_dir`; returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in build(vocab).items():
