@@ -18,13 +18,14 @@ Digest. `pack.digest` is `sha256:<hex>` over every input file of the pack, sorte
 of files give the same byte stream). The inputs and their labels:
 
 - the pack folder: `pack.yaml`, `ledger.yaml`, `rules/**/*.yaml`, every file under `source/` (law texts and
-  article indexes), any file a document's `source:` names elsewhere in the folder, `vocabulary/*.yaml` (the
-  pack's own vocabulary additions); labels are paths relative to the pack folder;
-- each layer loaded with it (a folder beside it whose pack.yaml says `supplements: [<pack id>]`): the same files,
-  labelled `../<layer folder>/...`;
+  article indexes), any file a document's `source:` names elsewhere in the folder, `vocabulary.yaml` and
+  `vocabulary/*.yaml` (the pack's own vocabulary additions); labels are paths relative to the pack folder;
+- each layer loaded with it (a folder beside it, named in the pack's `layers:` or by the call, whose pack.yaml says
+  `supplements: [<pack id>]`; layers.py): the same files, labelled `../<layer folder>/...`; a sibling that
+  supplements the pack without being named is not an input (it is not loaded);
 - the calendar the pack is evaluated with (`calendar/*.yaml` beside the pack folder, else the installed
   `policies/calendar/`): labelled `../calendar/<file>`;
-- the library's vocabulary (`creditrules/vocabulary/*.yaml`): labelled `<creditrules>/vocabulary/<file>`.
+- the library's core vocabulary (`creditrules/vocabulary/core.yaml`): labelled `<creditrules>/vocabulary/<file>`.
 
 Not inputs: `tests/` (test cases do not change a determination), `*.md` notes, hidden files (editor swap files).
 A file under `source/` that is not a regular file, or larger than `load.MAX_SOURCE_BYTES`, is fed as its label
@@ -38,11 +39,12 @@ pack), never by id() or by mtime alone.
 
 Staleness. Every call sees an edit to any input file -- a rule file changed, added or deleted, a layer added or
 changed, a source text, a vocabulary file, a calendar file -- without a restart. To keep a call cheap the
-workspace keeps, per pack folder, a fingerprint of the last load: (path, st_mtime_ns, st_size) of every input file
-and of every sibling `pack.yaml` (a sibling may become a layer), and st_mtime_ns of every folder whose listing
-decides the inputs (the pack folder, its `rules/` and `source/` trees, the folder holding the packs, the
-vocabulary and calendar folders). A call stats these (28 `stat` calls for Henan); only when one differs are
-the inputs listed again and hashed, and the pack is loaded again only when the digest differs. Edits within the
+workspace keeps, per pack folder (and set of layers a call names), a fingerprint of the last load: (path,
+st_mtime_ns, st_size) of every input file, the pack's `vocabulary.yaml` and each named layer's `pack.yaml`
+included, and st_mtime_ns of every folder whose listing decides the inputs (the pack folder, its `rules/` and
+`source/` trees, the folder holding the packs: a named layer created later, the vocabulary and calendar folders).
+A call stats these (22 `stat` calls for Henan); only when one differs are the inputs listed again and hashed, and
+the pack is loaded again only when the digest differs. Edits within the
 file system's timestamp granularity: when the fingerprint is unchanged but the newest mtime in it is less than 2
 seconds from now, the inputs are hashed anyway (cheap insurance: it costs a few milliseconds, and only in the 2
 seconds after an edit; an mtime more than 2 s in the future is not counted, since editing that file sets its mtime
