@@ -129,3 +129,20 @@ def test_the_wheel_ships_each_packs_vocabulary_file():
     assert not any("vocabulary" in str(x) for x in wheel.get("exclude", []))
     assert ["creditrules/vocabulary/core.yaml"] == [str(p.relative_to(LIBRARY_FOLDER.parent.parent))
                                                     for p in LIBRARY_FOLDER.glob("*.yaml")]
+
+
+@pytest.mark.parametrize("kind", ["symlink out", "fifo"])
+def test_a_vocabulary_file_out_of_the_pack_or_not_a_file_is_refused(tmp_path, kind):
+    import os
+    pack = tmp_path / "mini"
+    shutil.copytree(MINI, pack)
+    if kind == "symlink out":
+        (tmp_path / "elsewhere.yaml").write_text("facts:\n  planted: {zh: 植入, en: planted, type: bool}\n",
+                                                 encoding="utf-8")
+        (pack / "vocabulary.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    else:
+        os.mkfifo(pack / "vocabulary.yaml")
+    with pytest.raises(PackError) as info:
+        Workspace().loaded(pack)                              # never opened (a FIFO would block), never read
+    assert [d.code for d in info.value.diagnostics] == [
+        "file-outside-pack" if kind == "symlink out" else "file-not-regular"]

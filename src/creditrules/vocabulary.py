@@ -90,10 +90,10 @@ def _visible(name: str) -> bool:
 def pack_files(folder: str | os.PathLike) -> list[Path]:
     """A pack's (or a layer's) own vocabulary files: `vocabulary.yaml`, then `vocabulary/*.yaml` by name."""
     folder = Path(folder)
-    out = [folder / PACK_FILE] if (folder / PACK_FILE).is_file() else []
+    out = [folder / PACK_FILE] if os.path.lexists(folder / PACK_FILE) else []
     sub = folder / "vocabulary"
     if sub.is_dir():
-        out += sorted(p for p in sub.glob("*.yaml") if _visible(p.name) and p.is_file())
+        out += sorted(p for p in sub.glob("*.yaml") if _visible(p.name))
     return out
 
 
@@ -191,11 +191,19 @@ def load_vocabulary(folder: Path | None = None) -> Vocabulary:
 def pack_vocabulary(pack_folder: str | os.PathLike | None, layer_folders: Iterable[str | os.PathLike] = ()
                     ) -> Vocabulary:
     """The vocabulary a pack is evaluated with: the library's core set, the pack's own files, its layers'."""
+    from .load import _yaml_input_problem
     files: list[tuple[str | os.PathLike, bool]] = [(p, False) for p in library_files()]
-    if pack_folder is not None:
-        files += [(p, False) for p in pack_files(pack_folder)]
-    for layer in layer_folders:
-        files += [(p, True) for p in pack_files(layer)]
+    problems: list[Diagnostic] = []
+    folders = [(Path(pack_folder), False)] if pack_folder is not None else []
+    for folder, is_layer in [*folders, *((Path(layer), True) for layer in layer_folders)]:
+        for path in pack_files(folder):
+            problem = _yaml_input_problem(path, folder)     # inside the pack, a regular file, not too large
+            if problem is not None:
+                problems.append(problem)
+            else:
+                files.append((path, is_layer))
+    if problems:
+        raise PackError(problems)
     return build_vocabulary(files)
 
 
