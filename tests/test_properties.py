@@ -52,6 +52,23 @@ def test_invariants(pack, data):
     for group in ("sanctions", "incentives", "deadlines", "decisions"):
         for entry in det[group]:
             assert entry["citations"], f"{group} {entry['id']} without a citation"
+    # every nested citation is one of the top-level ones; each top-level one has a role; a negative or
+    # undetermined answer of a family that some provision of the pack decides for this kind of event cites it
+    top = {(x["document"], x["article"], x["paragraph"], x["item"]): x["role"] for x in det["citations"]}
+    assert set(top.values()) <= {"applied", "not_applied", "undetermined"}
+    nested = [det["dishonesty"], det["severe_list"], det["publication"], det["repair"],
+              *det["sanctions"], *det["incentives"], *det["deadlines"], *det["decisions"]]
+    for part in nested:
+        for ref in part["citations"]:
+            assert (ref["document"], ref["article"], ref["paragraph"], ref["item"]) in top, (part, ref)
+    plan = compiled_pack(pack)
+    kind_levels = [r for r in plan.rules
+                   if any(type(x).__name__ == "DishonestyLevel" for x in r.conclusions)
+                   and r.index in plan.declinable[det["pack"]["version"], raw["kind"]]]
+    if det["dishonesty"]["level"] in ("none", "undetermined") and kind_levels:
+        assert det["dishonesty"]["citations"], "a negative dishonesty answer without its article"
+    if det["dishonesty"]["level"] == "undetermined" and det["dishonesty"]["at_least"] is None:
+        assert "undetermined" in top.values()
     # unknown is not false: missing facts are vocabulary facts or event fields
     assert set(det["missing_facts"]) <= set(vocab.facts) | FIELD_PATHS
     # deadlines: due is a later day than from

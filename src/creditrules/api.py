@@ -21,7 +21,7 @@ from . import backends
 from .determination import Determination
 from .engine.assemble import Evaluation, Tracer, determine, trace_level
 from .errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
-from .event import CreditEvent, check_event_model, parse_event
+from .event import CreditEvent, check_event_model, in_date_range, parse_event
 from .messages import LANGS
 from .model import Pack
 from .plan.plan import Plan
@@ -38,16 +38,25 @@ def _as_of(value: DateInput) -> dt.date:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
-        return value
+        return _as_of_in_range(value)
     try:
         text = str(value)
         if not (len(text) == 10 and text[4] == "-" and text[7] == "-" and text.replace("-", "").isascii()
                 and text.replace("-", "").isdigit()):
             raise ValueError(text)                   # YYYY-MM-DD only (fromisoformat also takes 2024-W01-1)
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InputError([Diagnostic("bad-date", f"`as_of` `{str(value)[:40]}` is not a real date YYYY-MM-DD",
                                      Position())]) from None
+    return _as_of_in_range(day)
+
+
+def _as_of_in_range(day: dt.date) -> dt.date:
+    """as_of within the dates an event may hold (event.DATE_RANGE): 9999-12-31 is a typo, not a day to decide on."""
+    try:
+        return in_date_range(day)
+    except ValueError as exc:
+        raise InputError([Diagnostic("bad-date", f"`as_of`: {exc}", Position())]) from None
 
 
 def _lang(value: str) -> str:
@@ -96,20 +105,25 @@ def load_pack(name_or_path: Union[str, os.PathLike]) -> Pack:
 
 def evaluation(event: EventInput, jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None, *,
                evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "full",
-               tracer: Optional[Tracer] = None, layers: Sequence[str] = ()) -> Evaluation:
-    """The whole evaluation of one event (view, outcomes, determination as plain data): for tools that explain."""
+               tracer: Optional[Tracer] = None, layers: Sequence[str] = (), apply_out_of_force: bool = False
+               ) -> Evaluation:
+    """The whole evaluation of one event (view, outcomes, determination as plain data): for tools that explain.
+    `apply_out_of_force`: apply every provision to conduct from before the pack was in force, new consequences
+    included (by default they are withheld, 立法法 art. 104; the determination says which)."""
     plan = plan_for(jurisdiction, layers)
     backend = default_workspace().prepared(plan, evaluator)
     checked = read_event(event, plan)
-    return determine(plan, checked, _as_of(as_of), backend, lang=_lang(lang), trace=trace_level(trace), tracer=tracer)
+    return determine(plan, checked, _as_of(as_of), backend, lang=_lang(lang), trace=trace_level(trace), tracer=tracer,
+                     apply_out_of_force=apply_out_of_force)
 
 
 def evaluate(event: EventInput, jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None, *,
              evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "full",
-             tracer: Optional[Tracer] = None, layers: Sequence[str] = ()) -> Determination:
+             tracer: Optional[Tracer] = None, layers: Sequence[str] = (), apply_out_of_force: bool = False
+             ) -> Determination:
     """Evaluate one credit event against one jurisdiction's pack (with the layers it names, and `layers`)."""
     found = evaluation(event, jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, tracer=tracer,
-                       layers=layers)
+                       layers=layers, apply_out_of_force=apply_out_of_force)
     return Determination.model_validate(found.determination)
 
 
@@ -152,19 +166,20 @@ class BatchItem:
 
 def evaluate_many(events: Iterable[Any], jurisdiction: Union[str, os.PathLike, None] = None, as_of: DateInput = None,
                   *, evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "fired",
-                  tracer: Optional[Tracer] = None, where: str = "<batch>", layers: Sequence[str] = ()
-                  ) -> Iterator[BatchItem]:
+                  tracer: Optional[Tracer] = None, where: str = "<batch>", layers: Sequence[str] = (),
+                  apply_out_of_force: bool = False) -> Iterator[BatchItem]:
     """Evaluate many events lazily: one item per input record, in input order; a bad record is an item with its
     error, never dropped, and every good one is still evaluated. Records may be dicts or CreditEvent models."""
     plan = plan_for(jurisdiction, layers)
     backend = default_workspace().prepared(plan, evaluator)
     day, language, level = _as_of(as_of), _lang(lang), trace_level(trace)
     return _stream(plan, backend, ((i, None, raw) for i, raw in enumerate(events)), day, language, level, tracer,
-                   where)
+                   where, apply_out_of_force)
 
 
 def _stream(plan: Plan, backend: Any, records: Iterable[tuple[int, Optional[int], Any]], day: dt.date, lang: str,
-            level: str, tracer: Optional[Tracer], where: str) -> Iterator[BatchItem]:
+            level: str, tracer: Optional[Tracer], where: str, apply_out_of_force: bool = False
+            ) -> Iterator[BatchItem]:
     for i, line, raw in records:
         try:
             if isinstance(raw, CreditEvent):
@@ -174,7 +189,8 @@ def _stream(plan: Plan, backend: Any, records: Iterable[tuple[int, Optional[int]
         except CreditRulesError as exc:
             yield BatchItem(i, error=exc, line=line)
             continue
-        data = determine(plan, event, day, backend, lang=lang, trace=level, tracer=tracer).determination
+        data = determine(plan, event, day, backend, lang=lang, trace=level, tracer=tracer,
+                         apply_out_of_force=apply_out_of_force).determination
         yield BatchItem(i, data, line=line)
 
 

@@ -139,7 +139,7 @@ class Decision(_Out):
     rules: list[str] = Field(default_factory=list)
 
 
-Outcome = Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version"]
+Outcome = Literal["fired", "not_fired", "undetermined", "overridden", "not_in_version", "withheld"]
 
 
 @dataclass
@@ -169,6 +169,7 @@ class Determination(_Out):
     trace: list[TraceEntry] = Field(default_factory=list)
     missing_facts: list[str] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    withheld: list[str] = Field(default_factory=list)    # rules not applied to conduct before the pack was in force
 
     def to_json(self) -> dict:
         return self.model_dump(mode="json")

@@ -29,12 +29,16 @@ from typing import Any
 
 from . import model as m
 from .errors import Diagnostic, PackError, Position, did_you_mean
+from .gcpause import paused_gc
 from .lawtext import Cite, parse_cite, parse_law_text
 from .yamlsource import YamlDocument, load_yaml_file
 
 GROUPS = ("catalog", "dishonesty", "severe", "sanctions", "incentives", "publication", "repair", "procedures",
           "data_collection", "liabilities", "agencies", "other")
 STATUSES = ("enacted", "trial", "draft")
+# 立法法 art. 104 (不溯及既往), read as 实体从旧、程序从新, 从旧兼从轻 (docs/pack-format.md section 4.1): how a rule
+# group treats conduct from before the version it belongs to was in force
+RETROACTIVITY = ("handling", "new_consequence", "more_favourable")
 LEDGER_STATUSES = ("encoded", "declaratory", "out_of_scope", "pack_metadata")
 CONCLUSION_KINDS = ("dishonesty", "severe_criterion", "severe_list", "procedure_step", "sanction", "incentive",
                     "publication", "repair", "deadline", "decision", "warning", "deferral")
@@ -403,10 +407,11 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str,
     top = r.mapping(doc.data, (), "a rules file")
     if top is None:
         return []
-    r.keys(top, (), ("group", "rules", "note"), ("group", "rules"))
+    r.keys(top, (), ("group", "retroactivity", "rules", "note"), ("group", "rules"))
     group = top.get("group")
     if group is not None and group not in GROUPS:
         r.error("bad-value", f"unknown group `{group}`", ("group",), _hint(group, GROUPS))
+    file_retro = _retroactivity(r, top, ())
     rules = []
     raw_rules = top.get("rules") or []
     if not isinstance(raw_rules, list):
@@ -417,7 +422,7 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str,
         node = r.mapping(raw, path, "a rule")
         if node is None:
             continue
-        r.keys(node, path, ("id", "title", "cite", "when", "then", "overrides", "versions", "note"),
+        r.keys(node, path, ("id", "title", "cite", "when", "then", "overrides", "versions", "retroactivity", "note"),
                ("id", "cite", "then"))
         cite_positions: list[Position] = []
         read_cites = _cite_reader(r, pack_docs, default_doc, cite_positions)
@@ -438,8 +443,22 @@ def _read_rules(doc: YamlDocument, pack_docs: dict[str, str], default_doc: str,
             then=conclusions, overrides=overrides, versions=versions,
             title=r.text(node.get("title"), path + ("title",), "`title`", optional=True),
             note=r.text(node.get("note"), path + ("note",), "`note`", optional=True),
-            pos=r.pos(path), cite_positions=cite_positions))
+            pos=r.pos(path), cite_positions=cite_positions,
+            retroactivity=_retroactivity(r, node, path) or file_retro))
     return rules
+
+
+def _retroactivity(r: _Reader, node: dict, path: tuple) -> str | None:
+    value = node.get("retroactivity")
+    if value is None:
+        return None
+    if value not in RETROACTIVITY:
+        r.error("bad-value", f"unknown retroactivity `{_show(value)}`", path + ("retroactivity",),
+                _hint(str(value), RETROACTIVITY) + " (handling: 程序从新, applies to records existing on the day the "
+                "version took effect; new_consequence: 实体从旧, not applied to earlier conduct; more_favourable: "
+                "从轻, applied to earlier conduct because it favours the subject)")
+        return None
+    return str(value)
 
 
 # --- reading files of an untrusted pack -------------------------------------------------------------------------
@@ -803,6 +822,7 @@ def load_tests(directories) -> list[m.TestCase]:
     return tests
 
 
+@paused_gc()
 def load_pack_dir(directory: Path | str, *, with_tests: bool = True, layers: Sequence[str] = ()) -> m.Pack:
     """Load a pack folder, with the layers it names (`layers:`, then `layers` of the call: layers.py); PackError
     with every problem found (sorted). A sibling that supplements it unnamed is a warning in `pack.warnings`.

@@ -36,6 +36,20 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{pack} {version} was not yet in force on {day} (in force from {start}): this determination applies it "
               "anyway, for reference",
         "zh": "{pack} {version} 于{day}尚未施行（自{start}起施行）：本结论仍按其作出，仅供参考"},
+    "pre_force_withheld": {
+        "en": "{pack} {version} was not yet in force on {day} (in force from {start}). Under art. 104 of the 立法法 "
+              "(不溯及既往: 实体从旧、程序从新), its provisions on how the information is handled apply to the record, "
+              "but those attaching new consequences to the earlier conduct are not applied (groups: {groups}); "
+              "apply_out_of_force (--apply-out-of-force) gives the full answer",
+        "zh": "{pack} {version} 于{day}尚未施行（自{start}起施行）。依《立法法》第一百零四条（不溯及既往：实体从旧、"
+              "程序从新），其关于信息处理的规定适用于该记录，对此前行为设定新后果的规定不予适用（规则组：{groups}）；"
+              "apply_out_of_force（--apply-out-of-force）给出完整结论"},
+    "pre_force_applied": {
+        "en": "applied in full at the caller's request (apply_out_of_force): the provisions attaching new consequences "
+              "to the earlier conduct (groups: {groups}) are applied too, which art. 104 of the 立法法 does not allow "
+              "unless they favour the subject",
+        "zh": "应调用方要求（apply_out_of_force）完整适用：对此前行为设定新后果的规定（规则组：{groups}）一并适用，"
+              "而《立法法》第一百零四条仅在其有利于当事人时允许溯及适用"},
     "not_in_force": {
         "en": "{pack} {version} was not in force on {day}",
         "zh": "{pack} {version} 于{day}不在施行期间"},

@@ -172,6 +172,7 @@ class Rule:
     note: str | None
     pos: Position
     cite_positions: list[Position] = field(default_factory=list)
+    retroactivity: str | None = None          # handling | new_consequence | more_favourable (pack-format 4.1)
 
     def all_cites(self) -> list[Cite]:
         seen, out = set(), []

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import model as m
-from .errors import Diagnostic, allowed, did_you_mean
+from .errors import Diagnostic, Position, allowed, did_you_mean
 from .lawtext import resolve
 from .load import display_path
 from .vocabulary import Vocabulary, pack_vocabulary
@@ -350,8 +350,25 @@ def check_test_cases(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
     return [d for case in pack.tests for d in check_case(case, pack, vocab, ids)]
 
 
+def check_retroactivity(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
+    """Every rule group says how it treats conduct from before its version was in force (立法法 art. 104;
+    docs/pack-format.md section 4.1). Unmarked, a rule applies to earlier conduct as if it were in force: a
+    warning, once per rules file, where a version of the pack has a day it took effect."""
+    if not any(v.effective_from for v in pack.versions):
+        return []
+    seen: dict[str, m.Rule] = {}
+    for rule in pack.rules:
+        if rule.retroactivity is None and rule.pos.file not in seen:
+            seen[rule.pos.file] = rule
+    return [Diagnostic("retroactivity-unmarked",
+                       f"rules of group `{rule.group}` say nothing of conduct before the pack was in force",
+                       Position(file, 1, 1), "add `retroactivity: handling | new_consequence | more_favourable` at the "
+                       "top of the file (or on a rule)", severity="warning")
+            for file, rule in seen.items()]
+
+
 CHECKS = (check_article_index, check_rule_ids, check_versions, check_vocabulary, check_citations, check_references,
-          check_ledger, check_test_cases)
+          check_ledger, check_test_cases, check_retroactivity)
 
 
 @dataclass

@@ -32,7 +32,7 @@ from ..plan import conclusions as c
 from ..plan.facts import missing_name
 from . import conditions as cx
 from . import dates as d
-from .evaluator import _T, _U, T_LIST, Compiled, DateComp, Slot, _any, _choose
+from .evaluator import _U, T_LIST, Compiled, DateComp, Slot, _any, _choose, held
 
 # the assembled columns a batch's frame keeps (besides the lists, added by lookups and joins)
 OUTPUT = ("index", "event_id", "version", "level", "at_least", "eligible", "publication_disclosure", "_pub_start",
@@ -98,7 +98,7 @@ def _first_ids(slots: list[Slot]):
 
 
 def _held(slots: list[Slot], pred=lambda con: True) -> pl.Expr:
-    return _any([_T(s.rule) for s in slots if pred(s.con)])
+    return _any([held(s) for s in slots if pred(s.con)])
 
 
 def _setter(slots: list[tuple[Slot, pl.Expr]], key: str) -> pl.Expr:
@@ -169,18 +169,18 @@ class Assembly:
         g1.append(pl.when(eligible_held).then(cx.TRUE).when(listing_unknown | deferred_held).then(cx.NULL_BOOL)
                   .otherwise(cx.FALSE).alias("eligible"))
         criteria = get(c.SevereCriterion)
-        self.lookups = [_Lookup("_kc", [_T(s.rule) for s in criteria], {"criteria": T_LIST},
+        self.lookups = [_Lookup("_kc", [held(s) for s in criteria], {"criteria": T_LIST},
                                 lambda held: ([rules[s.rule].id for s, h in zip(criteria, held, strict=True) if h],))]
         for name, kind in (("sanction_ids", c.Sanction), ("incentive_ids", c.Incentive), ("decision_ids", c.Decision)):
-            self.lookups.append(_Lookup(f"_k{name}", [_T(s.rule) for s in get(kind)], {name: T_LIST},
+            self.lookups.append(_Lookup(f"_k{name}", [held(s) for s in get(kind)], {name: T_LIST},
                                         _first_ids(get(kind))))
 
         # the loop's warnings: each conclusion that holds, in order (its draft provisions first: ctx.record)
         for s in comp.slots:
-            con, held = s.con, _T(s.rule)
+            con, held_ = s.con, held(s)
             for provision in con.recorded:
                 if provision.draft:
-                    self.program.append(("s", (held, tok.token(
+                    self.program.append(("s", (held_, tok.token(
                         msg("draft_document", lang, title=provision.document_title), None, "draft_document"))))
             text = source = None
             if isinstance(con, c.SevereListing) and con.deferred and not con.deferral_stated:
@@ -191,12 +191,12 @@ class Assembly:
                 text, code = msg("deferral", lang, labels=labels(con.refs) or rules[s.rule].id, what=con.what,
                                  to=con.to), "deferral"
             if text is not None:
-                self.program.append(("s", (held, tok.token(text, source, code))))
+                self.program.append(("s", (held_, tok.token(text, source, code))))
 
         # publication
         pubs = get(c.PublicationTerms)
         keys = list(dict.fromkeys(k for s in pubs for k in s.con.as_dict))
-        g1 += [_setter([(s, _T(s.rule)) for s in pubs], k).alias(f"_ps:{k}") for k in keys]
+        g1 += [_setter([(s, held(s)) for s in pubs], k).alias(f"_ps:{k}") for k in keys]
         pset = {k: pl.col(f"_ps:{k}") for k in keys}
 
         def pvalues(key: str) -> list[tuple[Slot, Any]]:
@@ -246,12 +246,12 @@ class Assembly:
         lockers: list[pl.Expr] = []
         for s in reps:
             terms = s.con.as_dict
-            applies = _T(s.rule)
+            applies = held(s)
             if "eligible" in terms and lockers:
                 applies = applies & ~_any(lockers)
             rep_applies.append((s, applies))
             if terms.get("eligible") is False:
-                lockers.append(_T(s.rule))
+                lockers.append(held(s))
         rkeys = list(dict.fromkeys(k for s in reps for k in s.con.as_dict))
         g1 += [_setter(rep_applies, k).alias(f"_rs:{k}") for k in rkeys]
         rset = {k: pl.col(f"_rs:{k}") for k in rkeys}
@@ -286,31 +286,31 @@ class Assembly:
         self.dues: list[str] = []
         by_decision: dict[str, list[Slot]] = {}
         for s in comp.slots:
-            con, held = s.con, _T(s.rule)
+            con, held_ = s.con, held(s)
             if isinstance(con, c.Deadline):
                 dc = comp.date_comp(comp.deadline_expr(con))
                 deadline_slots.append(s)
                 self.froms.append(dc.start)
                 self.dues.append(dc.out)
                 if con.start_paths:
-                    self._missing(missing_name(con.start_paths[0]), held & ~pl.col(dc.exists))
-                self.program.append(("c", pl.when(held).then(pl.col(dc.token))))
+                    self._missing(missing_name(con.start_paths[0]), held_ & ~pl.col(dc.exists))
+                self.program.append(("c", pl.when(held_).then(pl.col(dc.token))))
             elif isinstance(con, c.Decision):
                 if con.until is not None:
                     dc = comp.date_comp(con.until)
-                    self._missing(_expr_missing(con.until), held & ~pl.col(dc.exists))
-                    self.program.append(("c", pl.when(held).then(pl.col(dc.token))))
+                    self._missing(_expr_missing(con.until), held_ & ~pl.col(dc.exists))
+                    self.program.append(("c", pl.when(held_).then(pl.col(dc.token))))
                 earlier = by_decision.setdefault(con.id, [])
                 for k, f in enumerate(earlier):
                     if _same_value(f.con.value, con.value):
                         continue
-                    first = _T(f.rule)
+                    first = held(f)
                     if k:
-                        first = first & ~_any([_T(x.rule) for x in earlier[:k]])
+                        first = first & ~_any([held(x) for x in earlier[:k]])
                     text = msg("decision_conflict", lang, id=con.id, first=repr(f.con.value), second=repr(con.value))
-                    self.program.append(("s", (held & first, tok.token(text, labels(con.refs), "decision_conflict"))))
+                    self.program.append(("s", (held_ & first, tok.token(text, labels(con.refs), "decision_conflict"))))
                 earlier.append(s)
-        self.lookups.append(_Lookup("_kdl", [_T(s.rule) for s in deadline_slots],
+        self.lookups.append(_Lookup("_kdl", [held(s) for s in deadline_slots],
                                     {"deadline_ids": T_LIST, "_dl": pl.List(pl.Int64)},
                                     lambda held: ([s.con.id for s, h in zip(deadline_slots, held, strict=True) if h],
                                                   [k for k, h in enumerate(held) if h])))

@@ -63,10 +63,23 @@ def _choose(selector: pl.Expr, options: list[tuple[int, pl.Expr]], dtype) -> pl.
 
 @dataclass(frozen=True)
 class Slot:
-    """One conclusion of one rule, in the order the assembly loop visits them."""
+    """One conclusion of one rule, in the order the assembly loop visits them. A shared part (`PlanRule.shared`)
+    is a slot of its own, held while its rule holds but is undetermined because of exceptions that all agree with
+    it (`others`: the rule's exceptions that do not agree, which must not be undetermined)."""
     n: int
     rule: int
     con: Any
+    others: tuple[int, ...] | None = None
+
+
+def held(s: Slot) -> pl.Expr:
+    """The slot's conclusion applies: its rule holds, or (a shared part) it holds either way."""
+    if s.others is None:
+        return _T(s.rule)
+    expr = pl.col(f"raw:{s.rule}").eq_missing(True) & _U(s.rule)
+    for o in s.others:
+        expr = expr & ~_U(o)
+    return expr
 
 
 class Tokens:
@@ -115,13 +128,14 @@ class Compiled:
         self.cal = d.Calendar(plan.calendar)
         self.tokens = Tokens("s")
         rules = plan.rules
-        self.slots = [Slot(k, r.index, con) for k, (r, con) in
-                      enumerate((r, con) for r in rules for con in r.conclusions)]
+        visited = [x for r in rules for x in [(r, con, None) for con in r.conclusions] + [
+            (r, part, tuple(o for o in r.overridden_by if o not in agree)) for part, agree in r.shared]]
+        self.slots = [Slot(k, r.index, con, others) for k, (r, con, others) in enumerate(visited)]
         self.by_kind: dict[type, list[Slot]] = {}
         for s in self.slots:
             self.by_kind.setdefault(type(s.con), []).append(s)
         self.periods: list[m.Period] = []             # the periods dates are computed with (warning tokens name them)
-        self.choices: list[tuple[str, tuple[str, ...]]] = []        # (version id, warnings) of a version choice
+        self.choices: list[tuple[str, tuple[str, ...], bool]] = []  # (version id, warnings, withhold) of a choice
         self._choice_index: dict[tuple, int] = {}
         self.derived = derived_columns(self.spec)
         self.offsets = [DateComp(expr, False, offset_key(k), cx.exists_key(offset_key(k)))
@@ -138,6 +152,8 @@ class Compiled:
                 value = pl.col(f"raw:{i}")
                 for o in rules[i].overridden_by:
                     value = value & ~pl.col(f"rule:{o}")
+                if i in plan.withheld:        # a new consequence, not applied to conduct before the pack's force
+                    value = pl.when(pl.col("_withhold")).then(cx.FALSE).otherwise(value)
                 effs.append(value.alias(f"rule:{i}"))
             self.rule_groups += [raws, effs]
         self.conclusion_dates: dict[tuple, DateComp] = {}
@@ -251,21 +267,23 @@ class Compiled:
             probe = SimpleNamespace(basis=SimpleNamespace(decided_on=day_) if w == "decided" else None,
                                     occurred_on=day_ if w == "occurred" else None)
             choice = select_version(self.plan.pack, probe, as_of, self.lang)     # type: ignore[arg-type]
-            key = (choice.version.id, tuple(dict.fromkeys(choice.warnings)))
+            key = (choice.version.id, tuple(dict.fromkeys(choice.warnings)), choice.withhold)
             k = self._choice_index.get(key)
             if k is None:
                 k = self._choice_index[key] = len(self.choices)
                 self.choices.append(key)
             index.append(k)
         table = keys.with_columns(pl.Series("_vchoice", index, dtype=pl.Int64))
-        versions = pl.Series("versions", [v for v, _ in self.choices], dtype=pl.String)
-        warnings = pl.Series("warnings", [list(w) for _, w in self.choices], dtype=T_LIST)
-        codes = pl.Series("codes", [["version"] * len(w) for _, w in self.choices], dtype=T_LIST)
+        versions = pl.Series("versions", [v for v, _, _ in self.choices], dtype=pl.String)
+        warnings = pl.Series("warnings", [list(w) for _, w, _ in self.choices], dtype=T_LIST)
+        codes = pl.Series("codes", [["version"] * len(w) for _, w, _ in self.choices], dtype=T_LIST)
+        withhold = pl.Series("withhold", [x for _, _, x in self.choices], dtype=pl.Boolean)
         chosen = pl.col("_vchoice")
         return (df.lazy().join(table.lazy(), on=["_vwhich", "_vday"], how="left", maintain_order="left")
                 .with_columns(pl.lit(versions).gather(chosen).alias("version"),
                               pl.lit(warnings).gather(chosen).alias("_vwarn"),
-                              pl.lit(codes).gather(chosen).alias("_vcodes")).collect())
+                              pl.lit(codes).gather(chosen).alias("_vcodes"),
+                              pl.lit(withhold).gather(chosen).alias("_withhold")).collect())
 
     # --- running ------------------------------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ class Outcomes:
     effective: list[Truth]           # after the exceptions that override it
     excluded: frozenset[int]         # not part of the selected version
     visited: list[int]               # rules whose condition is not false (fired, undetermined or overridden), in order
+    withheld: frozenset[int] = frozenset()   # new consequences not applied to conduct before the pack was in force
 
 
 def _and_not(value: Truth, exception: Truth) -> Truth:
@@ -60,14 +61,17 @@ def _and_not(value: Truth, exception: Truth) -> Truth:
     return True
 
 
-def decide(plan: Plan, view: View, version: str, backend: Prepared) -> Outcomes:
-    """Decide every rule for one view, stratum by stratum; the view gains each rule's outcome as it goes."""
+def decide(plan: Plan, view: View, version: str, backend: Prepared, withhold: bool = False) -> Outcomes:
+    """Decide every rule for one view, stratum by stratum; the view gains each rule's outcome as it goes. With
+    `withhold` (the conduct precedes the version's entry into force), a rule attaching a new consequence to it is
+    not applied: its effective outcome is false (立法法 art. 104; engine/versions.py)."""
     size = len(plan.rules)
     raw: list[Truth] = [False] * size
     effective: list[Truth] = [False] * size
     visited: list[int] = []
     rules = plan.rules
     excluded = plan.excluded[version]
+    withheld = plan.withheld if withhold else frozenset()
     for s, wanted in enumerate(plan.to_decide(version, view[KIND])):
         if not wanted:
             continue
@@ -77,20 +81,25 @@ def decide(plan: Plan, view: View, version: str, backend: Prepared) -> Outcomes:
             value = truth
             for o in rules[i].overridden_by:
                 value = _and_not(value, effective[o])
+            if i in withheld:
+                value = False
             raw[i] = truth
             effective[i] = value
             view[rules[i].outcome_key] = value
             if truth is not False:
                 visited.append(i)
     visited.sort()
-    return Outcomes(raw, effective, excluded, visited)
+    return Outcomes(raw, effective, excluded, visited, withheld)
 
 
 _TRACE_WORDS = {
     "en": {"not_in_version": "not part of the selected pack version",
+           "withheld": "it attaches a new consequence to conduct from before the pack was in force, and is not "
+                       "applied to it (立法法 art. 104: 实体从旧)",
            "overridden": "its conditions hold, but the exception {rule} ({label}) applies",
            "exception_unknown": "its conditions hold, but whether the exception {rule} ({label}) applies is unknown"},
     "zh": {"not_in_version": "不属于所选版本",
+           "withheld": "该规定对施行前的行为设定新的后果，不适用于该行为（《立法法》第一百零四条：实体从旧）",
            "overridden": "条件成立，但例外规则 {rule}（{label}）适用",
            "exception_unknown": "条件成立，但例外规则 {rule}（{label}）是否适用尚不能确定"},
 }
@@ -120,6 +129,8 @@ def _outcome(rule: PlanRule, outcomes: Outcomes) -> str:
     if i in outcomes.excluded:
         return "not_in_version"
     raw, effective = outcomes.raw[i], outcomes.effective[i]
+    if i in outcomes.withheld and raw is not False:
+        return "withheld"
     if raw is True and effective is False:
         return "overridden"
     return {True: "fired", False: "not_fired", None: "undetermined"}[effective]
@@ -154,8 +165,8 @@ def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, l
     words = _TRACE_WORDS["zh" if lang == "zh" else "en"]
     outcome = _outcome(rule, outcomes)
     entry = TraceEntry(rule.id, outcome, "", [], list(rule.refs))  # type: ignore[arg-type]
-    if outcome == "not_in_version":
-        entry.because = words["not_in_version"]
+    if outcome in ("not_in_version", "withheld"):
+        entry.because = words[outcome]
         return entry
     if outcome == "overridden":
         held = _exceptions(plan, rule, outcomes, True)[0]
@@ -190,11 +201,11 @@ def _unread_names(plan: Plan, event: CreditEvent, ctx: Context) -> None:
 
 
 def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared, *, lang: str = "en",
-              trace: str = "full", tracer: Optional[Tracer] = None) -> Evaluation:
+              trace: str = "full", tracer: Optional[Tracer] = None, apply_out_of_force: bool = False) -> Evaluation:
     """Evaluate one event: the determination as plain data (CONTRACT.md section 3), with its evaluation."""
-    choice = select_version(plan.pack, event, as_of, lang)
+    choice = select_version(plan.pack, event, as_of, lang, apply_out_of_force)
     view = fact_view(event, plan)
-    outcomes = decide(plan, view, choice.version.id, backend)
+    outcomes = decide(plan, view, choice.version.id, backend, choice.withhold)
     ctx = Context(plan, event, lang)
     for w in choice.warnings:
         ctx.warn(w)
@@ -216,22 +227,43 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
             for con in rule.conclusions:
                 ctx.record(con)
                 by_kind[type(con)].applied(rule, con)
+            if rule.overridden_by:     # it holds because its exceptions do not: they are cited as not applied
+                ctx.record_provisions([plan.provisions[x] for o in rule.overridden_by for x in rules[o].cites],
+                                      "not_applied")
         elif value is None:
+            if rule.shared and raw[i] is True:
+                _apply_shared(rule, effective, ctx, by_kind)
             for con in rule.conclusions:
                 by_kind[type(con)].pending(rule, con)
             undetermined.append(rule)
-    # missing facts: only those of undetermined rules whose conclusions could still change the determination
+    # missing facts: only those of undetermined rules whose conclusions could still change the determination;
+    # their provisions are cited as undetermined
     for rule in undetermined:
         if any(effective[r] is None for r in rule.readers) or any(
                 by_kind[type(con)].would_change(rule, con) for con in rule.conclusions):
             ctx.missing.update(missing_of(plan, rule, outcomes, view))
+            for con in rule.conclusions:
+                ctx.record(con, "undetermined")
+    # rules that could apply to this kind of event and do not: a negative conclusion cites them (not_applied)
+    for i in plan.declinable[choice.version.id, event.kind]:
+        if effective[i] is False:
+            rule = rules[i]
+            if raw[i] is True:         # set aside by an exception: that is a conclusion of both provisions
+                provisions = plan.provisions
+                ctx.record_provisions([provisions[x] for x in rule.cites], "not_applied")
+                for o in rule.overridden_by:
+                    if effective[o] is True:
+                        ctx.record_provisions([provisions[x] for x in rules[o].cites], "applied")
+            for con in rule.conclusions:
+                by_kind[type(con)].declined(rule, con)
     out: dict[str, Any] = {}
     for col in collectors:
         col.emit(out)
 
     # the trace: full = every rule; fired = those that fired, were overridden or are undetermined; none
     shown = (rules if trace == "full" else
-             [rules[i] for i in outcomes.visited if effective[i] is not False or raw[i] is True] if trace == "fired"
+             [rules[i] for i in outcomes.visited if effective[i] is not False or raw[i] is True
+              or i in outcomes.withheld] if trace == "fired"
              else ())
     entries = [_entry(plan, r, outcomes, verdicts, lang) for r in shown]
     if tracer is not None:
@@ -247,10 +279,22 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
         **out,
         "citations": ctx.citations(), "trace": entries, "missing_facts": sorted(ctx.missing),
         "warnings": ctx.warnings,
+        "withheld": [rules[i].id for i in outcomes.visited if i in outcomes.withheld],
     }
     if tracer is not None:
         tracer.determined(determination)
     return Evaluation(plan, event, view, outcomes, choice, determination, verdicts)
+
+
+def _apply_shared(rule: PlanRule, effective: list[Truth], ctx: Context,
+                  by_kind: dict[type[c.Conclusion], Collector]) -> None:
+    """A rule that holds but whose exception is undetermined: what the rule concludes that every undetermined
+    exception concludes as well holds either way, and applies (issue 12, item 2)."""
+    pending = {o for o in rule.overridden_by if effective[o] is None}
+    for part, agree in rule.shared:
+        if pending <= agree:
+            ctx.record(part)
+            by_kind[type(part)].applied(rule, part)
 
 
 def trace_level(value: str) -> str:

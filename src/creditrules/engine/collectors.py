@@ -1,12 +1,16 @@
 """One collector per family of conclusions: each turns the conclusions of the rules that hold into its part of the
 determination, as plain data (CONTRACT.md section 3). `assemble.py` is the loop that feeds them.
 
-Every collector answers four questions, in this order:
+Every collector answers five questions, in this order:
 - `applied(rule, conclusion)`: the rule holds; record what it concludes (and its citations, `rules`);
 - `pending(rule, conclusion)`: the rule is undetermined; note what it might have concluded;
 - `would_change(rule, conclusion)`: were the undetermined rule to hold, would the determination say more?
   (its missing facts are reported only then: unknown is not false, but not every unknown matters);
-- `emit(out)`: write its fields into the determination.
+- `declined(rule, conclusion)`: the rule could apply to this kind of event and was found not to (its condition is
+  false, or an exception set it aside);
+- `emit(out)`: write its fields into the determination. A negative answer (not dishonesty information, not
+  eligible for the list, no repair concluded) cites the provisions declined, role `not_applied`; an undetermined
+  one cites the provisions pending, role `undetermined` (CONTRACT.md section 3).
 """
 from __future__ import annotations
 
@@ -21,6 +25,8 @@ from ..plan.facts import missing_name
 from ..plan.plan import Plan, PlanRule, Provision
 from ..timerules import DateComputation
 from . import dates
+
+_ROLE_RANK = {"not_applied": 0, "undetermined": 1, "applied": 2}
 
 
 class Context:
@@ -38,11 +44,22 @@ class Context:
         self.persons = [{"role": p.role, "name": p.name} for p in (event.subject.responsible_persons or [])]
 
     def record(self, conclusion: c.Conclusion, role: str = "applied") -> None:
+        self.record_provisions(conclusion.recorded, role)
+
+    def record_provisions(self, provisions: Iterable[Provision], role: str = "applied") -> None:
+        """Add provisions to the top-level citations: a provision cited in several roles keeps the strongest
+        (applied, then undetermined, then not applied) and its first place. Only an applied draft warns."""
         recorded = self.recorded
-        for provision in conclusion.recorded:
-            if provision not in recorded:
+        rank = _ROLE_RANK[role]
+        for provision in provisions:
+            before = recorded.get(provision)
+            if before is None:
                 recorded[provision] = role
-                if provision.draft:
+                if provision.draft and role == "applied":
+                    self.warn(msg("draft_document", self.lang, title=provision.document_title))
+            elif _ROLE_RANK[before] < rank:
+                recorded[provision] = role
+                if provision.draft and role == "applied":
                     self.warn(msg("draft_document", self.lang, title=provision.document_title))
 
     def warn(self, text: str, source: Optional[str] = None) -> None:
@@ -114,7 +131,16 @@ class Collector(Protocol):
 
     def would_change(self, rule: PlanRule, con: Any) -> bool: ...
 
+    def declined(self, rule: PlanRule, con: Any) -> None: ...
+
     def emit(self, out: dict[str, Any]) -> None: ...
+
+
+def _cite(ctx: Context, citations: list[Any], cons: Iterable[c.Conclusion], role: str) -> None:
+    """A family's answer rests on these conclusions' provisions too, in `role`."""
+    for con in cons:
+        _extend(citations, con.refs)
+        ctx.record(con, role)
 
 
 _LEVEL_RANK = {"general": 1, "severe": 2}
@@ -126,8 +152,11 @@ class Dishonesty:
     kinds = (c.DishonestyLevel,)
 
     def __init__(self, ctx: Context):
+        self.ctx = ctx
         self.levels: list[str] = []
         self.pending_levels: list[str] = []
+        self.pending_cons: list[c.DishonestyLevel] = []
+        self.declined_cons: list[c.DishonestyLevel] = []
         self.citations: list[Any] = []
         self.rules: list[str] = []
 
@@ -138,6 +167,10 @@ class Dishonesty:
 
     def pending(self, rule: PlanRule, con: c.DishonestyLevel) -> None:
         self.pending_levels.append(con.level)
+        self.pending_cons.append(con)
+
+    def declined(self, rule: PlanRule, con: c.DishonestyLevel) -> None:
+        self.declined_cons.append(con)
 
     def would_change(self, rule: PlanRule, con: c.DishonestyLevel) -> bool:
         return not any(_LEVEL_RANK[x] >= _LEVEL_RANK[con.level] for x in self.levels)
@@ -150,6 +183,11 @@ class Dishonesty:
             level = "undetermined"
         else:
             level = top
+        if level == "none":            # e.g. Henan 20(2): a penalty not yet final is not dishonesty information
+            _cite(self.ctx, self.citations, self.declined_cons, "not_applied")
+        elif level == "undetermined":
+            _cite(self.ctx, self.citations, [x for x in self.pending_cons if top is None
+                                             or _LEVEL_RANK[x.level] > _LEVEL_RANK[top]], "undetermined")
         out["dishonesty"] = {"level": level, "at_least": top if level == "undetermined" else None,
                              "citations": self.citations, "rules": self.rules}
 
@@ -168,6 +206,8 @@ class SevereList:
         self.rules: list[str] = []
         self.procedure: list[Any] = []
         self.eligible = self.unknown = self.deferred = False
+        self.pending_cons: list[_Severe] = []
+        self.declined_cons: list[_Severe] = []
 
     def applied(self, rule: PlanRule, con: _Severe) -> None:
         if isinstance(con, c.ProcedureStep):
@@ -188,6 +228,12 @@ class SevereList:
     def pending(self, rule: PlanRule, con: _Severe) -> None:
         if isinstance(con, c.SevereListing) and not con.deferred:
             self.unknown = True
+        if not isinstance(con, c.ProcedureStep):
+            self.pending_cons.append(con)
+
+    def declined(self, rule: PlanRule, con: _Severe) -> None:
+        if not isinstance(con, c.ProcedureStep):
+            self.declined_cons.append(con)
 
     def would_change(self, rule: PlanRule, con: _Severe) -> bool:
         if isinstance(con, c.SevereCriterion):
@@ -198,6 +244,10 @@ class SevereList:
 
     def emit(self, out: dict[str, Any]) -> None:
         eligible = True if self.eligible else (None if self.unknown or self.deferred else False)
+        if eligible is False:          # each criterion not met cites its article (e.g. Bingtuan art. 38)
+            _cite(self.ctx, self.citations, self.declined_cons, "not_applied")
+        elif eligible is None and self.unknown:
+            _cite(self.ctx, self.citations, self.pending_cons, "undetermined")
         out["severe_list"] = {"eligible": eligible, "criteria": self.criteria, "procedure": self.procedure,
                               "citations": self.citations, "rules": self.rules}
 
@@ -235,6 +285,9 @@ class Measures:
     def pending(self, rule: PlanRule, con: _Measure) -> None:
         return None
 
+    def declined(self, rule: PlanRule, con: _Measure) -> None:
+        return None
+
     def would_change(self, rule: PlanRule, con: _Measure) -> bool:
         return con.id not in (self.sanctions if isinstance(con, c.Sanction) else self.incentives)
 
@@ -263,6 +316,9 @@ class Publication:
         _extend(self.rules, [rule.id])
 
     def pending(self, rule: PlanRule, con: c.PublicationTerms) -> None:
+        return None
+
+    def declined(self, rule: PlanRule, con: c.PublicationTerms) -> None:
         return None
 
     def would_change(self, rule: PlanRule, con: c.PublicationTerms) -> bool:
@@ -307,6 +363,8 @@ class Repair:
         self.terms: dict[str, Any] = {}
         self.citations: list[Any] = []
         self.rules: list[str] = []
+        self.pending_cons: list[c.RepairTerms] = []
+        self.declined_cons: list[c.RepairTerms] = []
 
     def applied(self, rule: PlanRule, con: c.RepairTerms) -> None:
         terms = con.as_dict
@@ -316,13 +374,23 @@ class Repair:
         _extend(self.rules, [rule.id])
 
     def pending(self, rule: PlanRule, con: c.RepairTerms) -> None:
-        return None
+        if "eligible" in con.as_dict:
+            self.pending_cons.append(con)
+
+    def declined(self, rule: PlanRule, con: c.RepairTerms) -> None:
+        if "eligible" in con.as_dict:
+            self.declined_cons.append(con)
 
     def would_change(self, rule: PlanRule, con: c.RepairTerms) -> bool:
         return any(self.terms.get(key) != value for key, value in con.terms)
 
     def emit(self, out: dict[str, Any]) -> None:
         f = self.terms
+        if f.get("eligible") is None:  # e.g. Xinjiang art. 55: repair undetermined, or no right to it found
+            if self.pending_cons:
+                _cite(self.ctx, self.citations, self.pending_cons, "undetermined")
+            else:
+                _cite(self.ctx, self.citations, self.declined_cons, "not_applied")
         earliest = self.ctx.date_expr(f["earliest"]) if f.get("earliest") else None
         out["repair"] = {"eligible": f.get("eligible"), "earliest": earliest.result if earliest else None,
                          "not_repairable_reason": f.get("not_repairable_reason"),
@@ -347,6 +415,9 @@ class Dated:
         self.items.append((rule, con))
 
     def pending(self, rule: PlanRule, con: _Dated) -> None:
+        return None
+
+    def declined(self, rule: PlanRule, con: _Dated) -> None:
         return None
 
     def would_change(self, rule: PlanRule, con: _Dated) -> bool:
@@ -401,6 +472,9 @@ class Notices:
             self.ctx.warn(msg("deferral", self.ctx.lang, labels=labels(con.refs) or rule.id, what=con.what, to=con.to))
 
     def pending(self, rule: PlanRule, con: _Notice) -> None:
+        return None
+
+    def declined(self, rule: PlanRule, con: _Notice) -> None:
         return None
 
     def would_change(self, rule: PlanRule, con: _Notice) -> bool:

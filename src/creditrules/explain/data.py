@@ -324,7 +324,7 @@ class _Builder:
 
     # --- trace ----------------------------------------------------------------------------------------------------
     def trace_data(self) -> tuple[list[dict], dict]:
-        counts = {k: 0 for k in ("fired", "not_fired", "undetermined", "overridden", "not_in_version")}
+        counts = {k: 0 for k in ("fired", "not_fired", "undetermined", "overridden", "not_in_version", "withheld")}
         for rule in self.plan.rules:
             counts[self.found.outcome(rule)] += 1
         counts["total"] = len(self.plan.rules)

@@ -24,7 +24,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "procedure": "程序", "criteria": "认定标准", "persons": "责任人", "rule": "规则", "rules": "规则",
         "because": "理由", "provisions": "引用的条文", "full_text": "条文全文", "items": "项",
         "trace_counts": "规则 {total} 条：适用 {fired}，不适用 {not_fired}，待定 {undetermined}，"
-                        "因例外不适用 {overridden}，不属于本版本 {not_in_version}",
+                        "因例外不适用 {overridden}，不属于本版本 {not_in_version}，不溯及适用 {withheld}",
         "levels": {"severe": "严重失信信息", "general": "一般失信信息", "none": "不属于失信信息",
                    "undetermined": "是否属于失信信息待定", "at_least": "至少属于一般失信信息，是否严重待定"},
         "list": {True: "可列入严重失信主体名单", False: "不列入严重失信主体名单",
@@ -60,7 +60,8 @@ WORDS: dict[str, dict[str, Any]] = {
                         "pack": "规范包提示"},
         "deferral_line": "{what}：依照{to}", "other_lang": "（规范包仅以英文写出）",
         "outcomes": {"fired": "适用", "not_fired": "不适用", "undetermined": "待定",
-                     "overridden": "因例外规定不适用", "not_in_version": "不属于本版本"},
+                     "overridden": "因例外规定不适用", "not_in_version": "不属于本版本",
+                     "withheld": "施行前的行为，不溯及适用"},
         "computations": {"min_end": "最短期限", "max_end": "最长期限"},
         # --why-not
         "why_not": "为何不适用", "why_applies": "为何适用", "smallest": "最小改动（使其适用）",
@@ -85,7 +86,8 @@ WORDS: dict[str, dict[str, Any]] = {
         "persons": "responsible persons", "rule": "rule", "rules": "rules", "because": "because",
         "provisions": "Provisions cited", "full_text": "full text", "items": "items",
         "trace_counts": "{total} rules: {fired} apply, {not_fired} do not apply, {undetermined} undetermined, "
-                        "{overridden} overridden by an exception, {not_in_version} not in this version",
+                        "{overridden} overridden by an exception, {not_in_version} not in this version, "
+                        "{withheld} withheld (conduct before the pack was in force)",
         "levels": {"severe": "severe dishonesty information", "general": "general dishonesty information",
                    "none": "not dishonesty information", "undetermined": "whether it is dishonesty information is "
                    "undetermined", "at_least": "at least general dishonesty information; whether severe is undetermined"},
@@ -128,7 +130,8 @@ WORDS: dict[str, dict[str, Any]] = {
                         "pack": "The pack's warnings"},
         "deferral_line": "{what}: deferred to {to}", "other_lang": " (the pack states this in Chinese only)",
         "outcomes": {"fired": "applies", "not_fired": "does not apply", "undetermined": "undetermined",
-                     "overridden": "overridden by an exception", "not_in_version": "not in this version"},
+                     "overridden": "overridden by an exception", "not_in_version": "not in this version",
+                     "withheld": "not applied to conduct before the pack was in force"},
         "computations": {"min_end": "min_end", "max_end": "max_end"},
         "why_not": "Why not", "why_applies": "Why", "smallest": "Smallest change that makes it apply",
         "no_change": "none of the {n} changes tried (up to three facts) makes it apply (facts that could change: {facts})",

@@ -8,11 +8,13 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any, Optional
 
 from .. import model as m
 from ..determination import CitationRef
+from ..gcpause import paused_gc
 from ..lawtext import Cite, resolve
 from ..timerules import WorkingDayCalendar
 from ..validate import dependency_graph
@@ -184,6 +186,7 @@ def _provisions(pack: m.Pack, rules: list[m.Rule]) -> dict[Cite, Provision]:
     return out
 
 
+@paused_gc()
 def compile_plan(pack: m.Pack, vocab: Vocabulary, calendar: Optional[WorkingDayCalendar] = None, *,
                  digest: str = "", source: str = "") -> Plan:
     """Compile a pack that `validate_pack` accepted (with the vocabulary it was validated against)."""
@@ -215,6 +218,7 @@ def compile_plan(pack: m.Pack, vocab: Vocabulary, calendar: Optional[WorkingDayC
             versions=frozenset(rule.versions) if rule.versions is not None else None, cites=cites,
             refs=tuple(provisions[x].ref for x in cites), outcome_key=outcome_key(i),
             only_criteria=all(isinstance(x, c.SevereCriterion) for x in conclusions), title=rule.title, source=rule))
+    rules = [dataclasses.replace(r, shared=_shared(r, rules)) if r.overridden_by else r for r in rules]
     n_strata = 1 + max((r.stratum for r in rules), default=0)
     strata = tuple(tuple(r.index for r in rules if r.stratum == s) for s in range(n_strata))
 
@@ -231,6 +235,8 @@ def compile_plan(pack: m.Pack, vocab: Vocabulary, calendar: Optional[WorkingDayC
         return i not in excluded[version] and (kinds is None or kind in kinds)
     candidates = {(v, kind): tuple(tuple(i for i in stratum if possible(i, v, kind)) for stratum in strata)
                   for v in excluded for kind in vocab.kinds}
+    declinable = {key: tuple(i for stratum in per_stratum for i in stratum if _declinable(rules[i]))
+                  for key, per_stratum in candidates.items()}
     schema = FactSchema(
         facts={name: FactSlot(name, term.type or "bool", fact_key(name)) for name, term in vocab.facts.items()},
         date_paths=tuple(comp.date_paths), read_facts=frozenset(comp.read_facts),
@@ -238,4 +244,51 @@ def compile_plan(pack: m.Pack, vocab: Vocabulary, calendar: Optional[WorkingDayC
     return Plan(pack=pack, vocab=vocab, calendar=calendar or WorkingDayCalendar(), digest=digest, source=source,
                 rules=tuple(rules), strata=strata, by_id=frozen_map(index_of), schema=schema,
                 offsets=tuple(comp.offsets), provisions=frozen_map(provisions), candidates=frozen_map(candidates),
-                excluded=frozen_map(excluded))
+                excluded=frozen_map(excluded), declinable=frozen_map(declinable),
+                withheld=frozenset(r.index for r in rules if r.source.retroactivity == "new_consequence"))
+
+
+_NEGATIVE_KINDS = (c.DishonestyLevel, c.SevereCriterion, c.SevereListing)
+
+
+def _declinable(rule: PlanRule) -> bool:
+    """Whether the rule's not applying is a conclusion in itself (CONTRACT.md section 3: "a negative or
+    undetermined conclusion cites the provision that decides it"): not dishonesty information, a severe-list
+    criterion not met, no right to repair, or a general rule an exception set aside."""
+    return bool(rule.overridden_by) or any(
+        isinstance(x, _NEGATIVE_KINDS) or (isinstance(x, c.RepairTerms) and "eligible" in x.as_dict)
+        for x in rule.conclusions)
+
+
+_CITING = ("cites", "refs", "recorded", "pos")
+
+
+def _same_content(a: c.Conclusion, b: c.Conclusion) -> bool:
+    """Two conclusions say the same thing, whatever they cite."""
+    return type(a) is type(b) and all(getattr(a, f.name) == getattr(b, f.name)
+                                      for f in dataclasses.fields(a) if f.name not in _CITING)
+
+
+def _shared(rule: PlanRule, rules: list[PlanRule]) -> tuple[tuple[c.Conclusion, frozenset[int]], ...]:
+    """The parts of a general rule's conclusions that its exceptions conclude as well, each with the exceptions
+    that agree (issue 12, item 2: an undetermined exception blocks only what it would change). Publication and
+    repair terms are compared term by term: Jilin 19(1) and 37(3) both publish a severe penalty for three years
+    from the day it takes effect, so while 37(3) is undetermined the start and the maximum stand, and only the
+    minimum and the repair wait for it."""
+    out: list[tuple[c.Conclusion, frozenset[int]]] = []
+    exceptions = [(o, rules[o].conclusions) for o in rule.overridden_by]
+    for con in rule.conclusions:
+        if isinstance(con, (c.PublicationTerms, c.RepairTerms)):
+            groups: dict[frozenset[int], list[tuple[str, Any]]] = {}
+            for key, value in con.terms:
+                agree = frozenset(o for o, theirs in exceptions if any(
+                    type(x) is type(con) and key in x.as_dict and x.as_dict[key] == value
+                    for x in theirs))
+                if agree:
+                    groups.setdefault(agree, []).append((key, value))
+            out += [(dataclasses.replace(con, terms=tuple(terms)), agree) for agree, terms in groups.items()]
+        else:
+            agree = frozenset(o for o, theirs in exceptions if any(_same_content(con, x) for x in theirs))
+            if agree:
+                out.append((con, agree))
+    return tuple(out)

@@ -9,7 +9,7 @@ out (`excluded`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional, TypeVar
@@ -21,6 +21,13 @@ from ..vocabulary import Vocabulary
 from .conclusions import Conclusion
 from .conditions import Node
 from .facts import FactSchema
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def frozen_map(d: dict[_K, _V]) -> Mapping[_K, _V]:
+    return MappingProxyType(dict(d))
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +63,9 @@ class PlanRule:
     only_criteria: bool                     # concludes nothing but severe criteria (matters through its readers)
     title: Optional[str]
     source: m.Rule                          # the rule as written (positions, notes) for tools
+    shared: tuple[tuple[Conclusion, frozenset[int]], ...] = ()
+    #   what the rule concludes that some of its exceptions conclude too, each part with the exceptions that agree:
+    #   while those exceptions are undetermined (and no other is), the part holds either way (engine: applies)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,13 @@ class Plan:
     #                                                   rules to decide: the others are false for that kind or
     #                                                   not part of that version
     excluded: Mapping[str, frozenset[int]]                    # version id -> rules not part of it
+    declinable: Mapping[tuple[str, str], tuple[int, ...]] = field(default_factory=lambda: frozen_map({}))
+    withheld: frozenset[int] = frozenset()
+    #   rules attaching new consequences to conduct (retroactivity: new_consequence): not applied to conduct from
+    #   before the version was in force (立法法 art. 104), unless the caller asks (apply_out_of_force)
+    #   (version, kind) -> the candidate rules whose not applying is itself a conclusion to cite (role not_applied):
+    #   those concluding a dishonesty level, a severe-list criterion or listing, repair eligibility, and every rule
+    #   an exception may override
 
     @property
     def id(self) -> str:
@@ -91,14 +108,6 @@ class Plan:
         """The plan as plain data (`creditrules plan J`)."""
         from .render import plan_summary
         return plan_summary(self)
-
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
-
-
-def frozen_map(d: dict[_K, _V]) -> Mapping[_K, _V]:
-    return MappingProxyType(dict(d))
 
 
 def source_path(directory: Path) -> str:

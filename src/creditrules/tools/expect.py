@@ -13,6 +13,7 @@ that asserts nothing is an error. Each problem has the file:line:col of the test
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types
 import typing
 from dataclasses import dataclass, fields, is_dataclass
@@ -26,6 +27,8 @@ from .. import model as m
 from ..errors import CreditRulesError, Diagnostic, Position, allowed, did_you_mean, quote
 from ..lawtext import _COMPACT, parse_cite, resolve
 from ..vocabulary import Vocabulary
+
+_ROLE = re.compile(r"\s*\((?:not_applied|undetermined)\)\s*$")   # `20.1.2 (not_applied)`
 
 # id-addressed lists: the field name, as the test runner compares them (by `id`)
 ID_LISTS = ("sanctions", "incentives", "deadlines", "decisions", "procedure")
@@ -200,9 +203,16 @@ def _member_problem(spec: PathSpec, member: Any, pack: m.Pack, vocab: Vocabulary
         return None
     if name == "citations":
         text = str(member)
+        role = _ROLE.search(text)
+        if role:                       # `20.1.2 (not_applied)`: the top-level citations carry a role
+            if spec.path != "citations":
+                return (f"`{quote(member)}` in `{spec.path}`: only the top-level `citations` carry a role",
+                        "write the role in `citations`, or drop it here")
+            text = text[:role.start()]
         if not _COMPACT.match(text.replace(" ", "")):
             return (f"`{quote(member)}` in `{spec.path}` is not a citation in compact form",
-                    "expected citations are compared as `33`, `33.2`, `33.1.2` or `doc:33.1.2`")
+                    "expected citations are compared as `33`, `33.2`, `33.1.2` or `doc:33.1.2`, with `(not_applied)` "
+                    "or `(undetermined)` after it for those roles")
         try:
             cite = parse_cite(text, pack.default_document, pack.titles())
         except ValueError as exc:

@@ -2,7 +2,8 @@
 
 A case's `expect` maps a path in the determination to the value the article text requires. Lists of objects
 (`sanctions`, `incentives`, `deadlines`, `decisions`, `severe_list.procedure`) are addressed and compared by `id`,
-`citations` by compact form (`33.1.2`), other lists as sets; `{includes: [...]}`, `{excludes: [...]}` and
+`citations` by compact form (`33.1.2` applied; `20.1.2 (not_applied)`, `55 (undetermined)` in the other roles), other
+lists as sets; `{includes: [...]}`, `{excludes: [...]}` and
 `{contains: "..."}` test part of one.
 
 Before a case runs it is checked statically (`tools.expect.check_case`): a typo'd path, an id no rule can produce,
@@ -80,8 +81,9 @@ def _resolve(data: Any, path: str) -> tuple[Any, str | None]:
 
 
 def _keys(values: list, field_: str | None, default_document: str) -> list:
-    if field_ == "citations":
-        return [compact_citation(v, default_document) for v in values]
+    if field_ == "citations":       # a provision cited in another role than applied: `20.1.2 (not_applied)`
+        return [compact_citation(v, default_document) + (f" ({v['role']})" if v.get("role", "applied") != "applied"
+                                                         else "") for v in values]
     if field_ in _ID_LISTS:
         return [v["id"] for v in values]
     return [_canonical(v) for v in values]
