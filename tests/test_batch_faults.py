@@ -4,6 +4,7 @@ processes. Real subprocesses and real signals."""
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -128,3 +129,34 @@ def test_a_bug_on_one_record_in_a_parquet_output_is_an_error_row(tmp_path, monke
     rows = pq.read_table(out).to_pylist()
     assert [r["event_id"] for r in rows] == expected[:10] + [None] + expected[11:]
     assert rows[10]["error_code"] == "internal-error" and rows[10]["line"] == 11
+
+
+def test_ctrl_c_during_a_dataset_keeps_every_part_done_and_cuts_the_running_ones_whole(tmp_path):
+    """`creditrules batch` of one Parquet file in 40 partitions on 2 worker processes, interrupted once the first
+    part is there: each part written is a valid Parquet file holding its partition's rows, or their first rows
+    for a partition cut short; the partitions not begun have no part."""
+    evs = events(40 * 512, seed=8)
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(evs), source, row_group_size=512)
+    out = tmp_path / "out"
+    proc = subprocess.Popen(_cli("batch", source, out, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "2",
+                                 "--part-rows", "512"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    err = _interrupt_when(proc, lambda: (out / "part-00000.parquet").exists())
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    n, line = _count(err)
+    names = sorted(os.listdir(out))
+    assert names and all(x.startswith("part-") and x.endswith(".parquet") for x in names)   # no temporary file
+    cut = set(re.findall(r"part-\d{5}\.parquet", line.split("with the first records")[1])) if "with the first" \
+        in line else set()
+    assert f"holds {len(names) - len(cut)} complete part" in line
+    total = 0
+    for name in names:
+        part = int(name[5:10])
+        rows = pq.read_table(out / name).to_pylist()
+        start = part * 512
+        assert [r["event_id"] for r in rows] == [e["id"] for e in evs[start:start + len(rows)]]
+        assert [r["index"] for r in rows] == list(range(start, start + len(rows)))
+        assert len(rows) == 512 or name in cut
+        total += len(rows)
+    assert total == n < len(evs)

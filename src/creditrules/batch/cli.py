@@ -98,7 +98,6 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
            overwrite: bool, quiet: bool, part_rows: int = 65_536) -> int:
     import time
 
-    from .progress import Reporter
     _check_workers(workers)
     if part_rows < 1:
         raise UsageError([Diagnostic("bad-option", f"--part-rows must be 1 or more, got {part_rows}", Position())])
@@ -110,6 +109,25 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
     from .workers import freeze_heap
     plan_for(jurisdiction)
     freeze_heap()
+    from .dataset import DatasetInterrupted
+    try:
+        summary = _run_batch(input, output, jurisdiction, as_of, scheduler, workers, input_format, evaluator, lang,
+                             trace, overwrite, quiet, part_rows)
+    except DatasetInterrupted as stop:
+        sys.stderr.write(stop.line() + "\n")
+        sys.stderr.flush()
+        return 130
+    summary.seconds = time.perf_counter() - started
+    if not quiet:
+        sys.stderr.write(summary.line() + "\n")
+        sys.stderr.write(f"creditrules: {len(summary.outputs)} Parquet files in {output}\n")
+    return summary.exit_code
+
+
+def _run_batch(input: str, output: str, jurisdiction: str, as_of: str | None, scheduler: str | None,
+               workers: int | None, input_format: str | None, evaluator: str, lang: str, trace: str,
+               overwrite: bool, quiet: bool, part_rows: int) -> Any:
+    from .progress import Reporter
     with Reporter(quiet=quiet) as report:
         if scheduler:
             from .dask import evaluate_dataset
@@ -123,11 +141,7 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
             sources = split(partitions(input, input_format), input_format, part_rows)
             summary = evaluate_partitions(job, sources, output_paths(output, len(sources), overwrite),
                                           workers=workers, input_format=input_format, report=report)
-    summary.seconds = time.perf_counter() - started
-    report.finish(summary)
-    if not quiet:
-        sys.stderr.write(f"creditrules: {len(summary.outputs)} Parquet files in {output}\n")
-    return summary.exit_code
+    return summary
 
 
 def register(app: typer.Typer) -> None:

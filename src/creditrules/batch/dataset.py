@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import glob
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
 from .formats import SUFFIXES, input_format_of
 from .progress import Summary
-from .workers import CHUNK, Job, Runner
+from .workers import CHUNK, Job, Runner, stop_requested
 
 PART = "part-{:05d}.parquet"
 
@@ -130,6 +130,26 @@ class PartitionResult:
     messages: list[str] = field(default_factory=list)
     failure: tuple[str, list[Diagnostic]] | None = None
     worker: str = ""                   # host:pid of the process that ran it
+    interrupted: bool = False          # stopped by Ctrl-C: `output` holds the first `records` records of the part
+
+
+class DatasetInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `creditrules batch`: the partitions done are complete parts; those running when it came are
+    parts of the records done (each a valid Parquet file); those not begun have no part."""
+
+    def __init__(self, summary: Summary, output_dir: str, cut: list[str]):
+        super().__init__()
+        self.summary, self.output_dir, self.cut = summary, output_dir, cut
+
+    def line(self) -> str:
+        s = self.summary
+        complete = len(s.outputs) - len(self.cut)
+        whose = "their partitions" if len(self.cut) > 1 else "its partition"
+        cut = (f", and {len(self.cut)} cut short, with the first records of {whose} "
+               f"({', '.join(os.path.basename(c) for c in self.cut)})" if self.cut else "")
+        return (f"creditrules: interrupted after {s.records:,} records ({s.errors:,} errors); {self.output_dir} "
+                f"holds {complete} complete part{'s' if complete != 1 else ''}{cut}; the partitions not begun have "
+                "no part")
 
 
 def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | None = None) -> Any:
@@ -152,7 +172,11 @@ def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | 
     return open_input(source, fmt, vocab, name=source, row_groups=row_groups)
 
 
-def _write_table(output: str, results: Iterator[Any]) -> None:
+def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], None]) -> None:
+    """Write each chunk's record batch as it comes (`written(chunk)` once it is in the file); Ctrl-C in this
+    process (held while a chunk is written) or a stop from the parent (the iterator ends) leaves a complete file
+    of the rows done. Another failure leaves no file."""
+    from .pipeline import _HeldInterrupt
     from .writers import ROW_GROUP, ParquetOutput
     if _is_url(output):
         import pyarrow.parquet as pq
@@ -160,16 +184,29 @@ def _write_table(output: str, results: Iterator[Any]) -> None:
         from .table import schema
         fs, path = _fs(output)
         with fs.open(path, "wb") as stream, pq.ParquetWriter(stream, schema(), compression="zstd") as writer:
-            for batch in _grouped(results):
-                writer.write_table(batch, row_group_size=ROW_GROUP)
+            def batches() -> Iterator[Any]:
+                for chunk in chunks:
+                    yield chunk.payload
+                    written(chunk)
+            for table in _grouped(batches()):
+                writer.write_table(table, row_group_size=ROW_GROUP)
         return
     out = ParquetOutput(output)
     ok = False
+    held = _HeldInterrupt()
     try:
-        for batch in results:
-            out.write(batch)
+        with held:
+            for chunk in chunks:
+                held.hold()
+                out.write(chunk.payload)
+                written(chunk)
+                held.release()
         ok = True
+    except KeyboardInterrupt:
+        ok = True
+        raise
     finally:
+        held.holding = True
         out.close(ok)
 
 
@@ -201,6 +238,9 @@ def evaluate_partition(job: Job, partition: int, source: str | Part, output: str
     part = source if isinstance(source, Part) else Part(source)
     source = part.source
     result = PartitionResult(partition, str(part), output, worker=f"{socket.gethostname()}:{os.getpid()}")
+    if stop_requested():                               # Ctrl-C before it began: no part
+        result.output, result.interrupted = "", True
+        return result
     try:
         plan = plan_for(job.target)
         if plan.digest != job.digest:
@@ -212,14 +252,21 @@ def evaluate_partition(job: Job, partition: int, source: str | Part, output: str
                        "parquet", source, "row" if fmt == "parquet" else "line")
         reader = _open_source(source, fmt, plan.vocab, part.row_groups)
         try:
-            def payloads() -> Iterator[Any]:
+            def chunks() -> Iterator[Any]:
                 for chunk in Runner(part_job, reader, 1, chunk_size):
-                    result.records += chunk.records
-                    result.errors += chunk.errors
-                    result.internal += chunk.internal
-                    result.messages += chunk.messages
-                    yield chunk.payload
-            _write_table(output, payloads())
+                    yield chunk
+                    if stop_requested():               # Ctrl-C in the parent: this part ends here
+                        result.interrupted = True
+                        return
+
+            def written(chunk: Any) -> None:
+                result.records += chunk.records
+                result.errors += chunk.errors
+                result.internal += chunk.internal
+                result.messages += chunk.messages
+            _write_table(output, chunks(), written)
+        except KeyboardInterrupt:                      # Ctrl-C, evaluated in the parent's own process
+            result.interrupted = True
         finally:
             reader.close()
     except CreditRulesError as exc:
@@ -267,33 +314,79 @@ def _run_partition(args: tuple) -> PartitionResult:
 def evaluate_partitions(job: Job, sources: Sequence[str | Part], outputs: list[str], *, workers: int | None = None,
                         input_format: str | None = None, report: Any = None) -> Summary:
     """Every partition on this machine: one worker process per partition at a time (`workers`, default every
-    core), or in this process with workers=1 or a single partition. Results are reported in partition order."""
+    core), or in this process with workers=1 or a single partition. Results are reported in partition order.
+    Ctrl-C: the partitions running end at their next chunk, each a part of the records done; those not begun are
+    not run; DatasetInterrupted says what was done."""
     from .workers import _context, default_workers
     n = min(workers or default_workers(), len(sources))
     summary = Summary(workers=n)
     tasks = [(job, i, s, o, input_format) for i, (s, o) in enumerate(zip(sources, outputs, strict=True))]
+    folder = os.path.dirname(outputs[0]) if outputs else ""
+    cut: list[str] = []
     if n <= 1:
-        results: Iterator[PartitionResult] = map(_run_partition, tasks)
-        return _collect(results, summary, report)
+        try:
+            for task in tasks:
+                if _collect_one(_run_partition(task), summary, report, cut):
+                    break
+        except KeyboardInterrupt:
+            _interrupted(summary, folder, cut)
+        if cut:
+            _interrupted(summary, folder, cut)
+        return _done(summary)
     from concurrent.futures import ProcessPoolExecutor
 
     from .workers import _init_worker
+    stop = _context().Event()
     with ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_init_worker,
-                             initargs=(job,)) as pool:
-        return _collect(pool.map(_run_partition, tasks), summary, report)
+                             initargs=(job, stop)) as pool:
+        futures = [pool.submit(_run_partition, task) for task in tasks]
+        i = 0                                      # futures[:i] are collected
+        try:
+            for future in futures:
+                result = future.result()
+                _collect_one(result, summary, report, cut)
+                i += 1
+        except KeyboardInterrupt:
+            stop.set()                             # the running partitions end at their next chunk
+            for future in futures[i:]:
+                future.cancel()                    # the others are not begun
+            for future in futures[i:]:
+                if not future.cancelled():
+                    _collect_one(future.result(), summary, report, cut)
+            _interrupted(summary, folder, cut)
+    return _done(summary)
+
+
+def _interrupted(summary: Summary, folder: str, cut: list[str]) -> None:
+    _done(summary)
+    raise DatasetInterrupted(summary, folder, cut) from None
+
+
+def _done(summary: Summary) -> Summary:
+    summary.determinations = summary.records - summary.errors
+    return summary
+
+
+def _collect_one(result: PartitionResult, summary: Summary, report: Any, cut: list[str]) -> bool:
+    """Add one partition's result; True if it was interrupted (its part holds the records done)."""
+    raise_failure(result)
+    summary.records += result.records
+    summary.errors += result.errors
+    summary.internal += result.internal
+    if result.output:
+        summary.outputs.append(result.output)
+        summary.ran_on.append(result.worker)
+        if result.interrupted:
+            cut.append(result.output)
+    if report is not None:
+        for line in result.messages:
+            report.message(line)
+        report.advance(result.records, result.errors)
+    return result.interrupted
 
 
 def _collect(results: Any, summary: Summary, report: Any) -> Summary:
+    cut: list[str] = []
     for result in results:
-        raise_failure(result)
-        summary.records += result.records
-        summary.errors += result.errors
-        summary.internal += result.internal
-        summary.outputs.append(result.output)
-        if report is not None:
-            for line in result.messages:
-                report.message(line)
-            report.advance(result.records, result.errors)
-        summary.ran_on.append(result.worker)
-    summary.determinations = summary.records - summary.errors
-    return summary
+        _collect_one(result, summary, report, cut)
+    return _done(summary)

@@ -149,13 +149,15 @@ def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(job: Job) -> None:
+def _init_worker(job: Job, stop: Any = None) -> None:
     """Build the plan and the backend once, in each worker (cached by the workspace for the worker's life).
     Ctrl-C is the parent's to handle (it stops submitting, lets the running chunks end and says what was done):
-    a worker ignores SIGINT, so no worker prints a traceback."""
+    a worker ignores SIGINT, so no worker prints a traceback. `stop`: a multiprocessing Event the parent sets on
+    Ctrl-C, for work longer than a chunk (a dataset's partition ends at its next chunk)."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["job"] = job
+    _WORKER["stop"] = stop
     try:
         from ..api import plan_for
         from ..workspace import default_workspace
@@ -178,6 +180,12 @@ def freeze_heap() -> None:
     import gc
     gc.collect()
     gc.freeze()
+
+
+def stop_requested() -> bool:
+    """The parent asked this worker process to stop (Ctrl-C); never in the parent itself."""
+    stop = _WORKER.get("stop")
+    return stop is not None and stop.is_set()
 
 
 def _run_in_worker(seq: int, records: list[Record]) -> ChunkResult:
