@@ -4,6 +4,7 @@ silent accepts, slow) so the figures can be quoted.
     python benchmarks/fuzz.py                         # 12,000 events per pack, 300 JSONL files, every pack mutation
     python benchmarks/fuzz.py -n 2000 --jsonl 100     # a moderate run
     python benchmarks/fuzz.py -n 500 --examples 3     # and up to 3 reproducers per column
+    python benchmarks/fuzz.py --chunk 0               # without the CLI run
 
 The strategies and judges are tests/attack.py's (tests/test_attack.py runs a small, fixed-seed version in CI):
 - events: `creditrules.evaluate` on each of henan, jilin, xinjiang, bingtuan; *unexpected* is any exception but an
@@ -47,28 +48,78 @@ def main(argv=None) -> int:
     parser.add_argument("--jsonl", type=int, default=300, help="hostile JSONL files (default 300)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--examples", type=int, default=2, help="reproducers shown per column (default 2)")
+    parser.add_argument("--chunk", type=int, default=1000,
+                        help="the events again through the CLI in JSONL files of this many lines (default 1,000; "
+                             "0: no CLI run)")
+    parser.add_argument("--workers", type=int, default=2, help="the CLI's --workers (default 2)")
+    parser.add_argument("--packs", default=",".join(attack.PACKS), help="the packs attacked with events "
+                        f"(default {','.join(attack.PACKS)})")
+    parser.add_argument("--no-files", action="store_true", help="events only: no hostile JSONL files or packs")
     args = parser.parse_args(argv)
 
     print(f"# creditrules fuzz {time.strftime('%Y-%m-%d %H:%M:%S')}  python {sys.version.split()[0]}  "
           f"cpus {os.cpu_count()}  load {os.getloadavg()[0]:.2f}  seed {args.seed}")
     rows = []
 
-    for jurisdiction in attack.PACKS:
-        tally, start = attack.Tally(), time.perf_counter()
-        _run(attack.hostile_events(), args.n, args.seed,
-             lambda case, j=jurisdiction, t=tally: attack.judge_event(*case, j, t))  # type: ignore[call-arg]
-        rows.append((f"events via `creditrules.evaluate`, {jurisdiction}", tally, time.perf_counter() - start))
+    def row(label: str, t: attack.Tally, seconds: float) -> None:
+        """Kept for the table, and said at once (a long run shows its progress; a stopped one keeps its rows)."""
+        rows.append((label, t, seconds))
+        print(f"# {time.strftime('%H:%M:%S')} {label}: tried {t.tried:,}, unexpected {t.unexpected:,}, lost "
+              f"{t.lost:,}, silent {t.silent:,}, slow {t.slow:,} ({t.over_1s:,} over 1 s), {seconds:.1f} s; "
+              f"{dict((k, [str(x)[:200] for x in v[:2]]) for k, v in t.examples.items())}", flush=True)
 
+    cli = attack.Tally()
+    cli_seconds = 0.0
+    unwritable = 0
+    for jurisdiction in args.packs.split(","):
+        tally, start = attack.Tally(), time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            lines: list = []
+
+            expected: list = []
+
+            def judge(case, j=jurisdiction, t=tally, lines=lines, expected=expected):
+                nonlocal unwritable
+                line = attack.event_line(case[0]) if args.chunk else None
+                found = attack.judge_event(*case, j, t)
+                if line is None:
+                    unwritable += bool(args.chunk)
+                else:
+                    lines.append(line)
+                    expected.append(attack.expectation(case[0], line, case[1], found))
+
+            _run(attack.hostile_events(), args.n, args.seed, judge)  # type: ignore[call-arg]
+            row(f"events via `creditrules.evaluate`, {jurisdiction}", tally, time.perf_counter() - start)
+            start = time.perf_counter()
+            for k in range(0, len(lines), args.chunk or len(lines) + 1):
+                path = Path(tmp) / f"{jurisdiction}-{k // args.chunk:03}.jsonl"
+                path.write_bytes(b"\n".join(lines[k:k + args.chunk]) + b"\n")
+                attack.judge_cli_chunk(path, jurisdiction, cli, args.workers, expected[k:k + args.chunk])
+                path.unlink()
+            cli_seconds += time.perf_counter() - start
+    if args.chunk:
+        row(f"the same events through the CLI, JSONL chunks of {args.chunk:,} (tried: chunks)", cli, cli_seconds)
+
+    if not args.no_files:
+        _files(args, row)
+    _table(args, rows, unwritable)
+    return 1 if any(t.unexpected or t.lost or t.silent for _, t, _ in rows) else 0
+
+
+def _files(args, row) -> None:
     tally, start = attack.Tally(), time.perf_counter()
     _run(attack.hostile_jsonl(), args.jsonl, args.seed, lambda case: attack.judge_jsonl(*case, tally))  # type: ignore[call-arg]
-    rows.append(("hostile JSONL files (iter_jsonl + evaluate_many)", tally, time.perf_counter() - start))
+    row("hostile JSONL files (iter_jsonl + evaluate_many)", tally, time.perf_counter() - start)
 
     tally, start = attack.Tally(), time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(attack.PACK_MUTATIONS):
             attack.judge_pack(Path(tmp) / "henan", name, tally, ROOT / "policies" / "henan")
-    rows.append(("hostile packs (load_pack_dir + validate_pack)", tally, time.perf_counter() - start))
+    row("hostile packs (load_pack_dir + validate_pack)", tally, time.perf_counter() - start)
 
+
+
+def _table(args, rows, unwritable: int) -> None:
     print()
     print("| attack | tried | unexpected exceptions | lost good records | silent accepts | slow | seconds |")
     print("|---|---|---|---|---|---|---|")
@@ -78,13 +129,22 @@ def main(argv=None) -> int:
         total.add(t)
     print(f"| **total** | {total.tried:,} | {total.unexpected:,} | {total.lost:,} | {total.silent:,} | "
           f"{total.slow:,} | |")
+    if args.chunk:
+        print(f"\nCLI: {unwritable:,} events not written (no JSON for them, e.g. a 5,000-digit number); lost and "
+              f"silent count records, tried counts chunks.")
+    events = attack.Tally()
+    for label, t, _ in rows:
+        if label.startswith("events via"):
+            events.add(t)
+            events.slowest = sorted(events.slowest + t.slowest, reverse=True)[:5]
+    print(f"\nevents over 1 s: {events.over_1s:,}; over 5 s: {events.over_5s:,}; the slowest: "
+          + "; ".join(f"{s:.3f} s {w[:120]}" for s, w in events.slowest))
     print(f"\nslow: events over {attack.SLOW_SECONDS * 1000:.0f} ms (the first evaluation of a pack, which compiles "
           f"it, is not counted), packs over 10 s. load after: {os.getloadavg()[0]:.2f}")
     for label, t, _ in rows:
         for column, examples in sorted(t.examples.items()):
             for example in examples[: args.examples]:
                 print(f"  {column:10} {label.split(',')[-1].strip()}: {str(example)[:300]}")
-    return 1 if total.unexpected or total.lost or total.silent else 0
 
 
 if __name__ == "__main__":

@@ -13,11 +13,15 @@ Three targets, each with a hypothesis strategy and a judge that sorts every outc
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import math
 import os
+import re
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +48,14 @@ class Tally:
     silent: int = 0
     slow: int = 0
     examples: dict = field(default_factory=dict)   # column -> a few reproducers (repr)
+    over_1s: int = 0
+    over_5s: int = 0
+    slowest: list = field(default_factory=list)    # the 5 slowest (seconds, what)
+
+    def timed(self, seconds: float, what: str) -> None:
+        self.over_1s += seconds > 1
+        self.over_5s += seconds > 5
+        self.slowest = sorted(self.slowest + [(round(seconds, 3), what)], reverse=True)[:5]
 
     def note(self, column: str, what) -> None:
         setattr(self, column, getattr(self, column) + 1)
@@ -52,7 +64,7 @@ class Tally:
             self.examples[column].append(what)
 
     def add(self, other: Tally) -> None:
-        for k in ("tried", "unexpected", "lost", "silent", "slow"):
+        for k in ("tried", "unexpected", "lost", "silent", "slow", "over_1s", "over_5s"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         for k, v in other.examples.items():
             self.examples.setdefault(k, [])
@@ -79,9 +91,17 @@ BAD_DATES = ["2024-02-30", "20240601", "2024-W01-1", "0001-01-01", "9999-12-31",
 EDGE_DATES = ["1900-01-01", "2200-12-31", "1899-12-31", "2201-01-01", "1970-01-01", "2038-01-19"]
 ODD_TEXT = ["[/]", "[bold]x[/bold]", ":100:", "<script>alert(1)</script>", "\x00", "\x07", "\ufffe", "\u2028",
             "%s%n", "{0}", "${x}", "'; DROP TABLE x; --", "\u202e", "a" * 5000]
-# refused by the contract but accepted by api._as_of today (issue 13, reported): the benchmark counts them,
-# tests/test_attack.py leaves them to its own strict xfail
-KNOWN_AS_OF = ["2024-W01-1"]
+
+
+def _in_range(text: str) -> bool:
+    """A real date YYYY-MM-DD within event.DATE_RANGE: what every date of an event, and as_of, must be."""
+    from creditrules.event import DATE_RANGE
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10 and text.isascii() and DATE_RANGE[0] <= day <= DATE_RANGE[1]
+
 DATE_FIELDS = ("occurred_on", "basis.decided_on", "basis.effective_on", "subject.birth_date")
 NAME_FIELDS = ("kind", "subject.type", "basis.type")
 
@@ -118,15 +138,15 @@ def hostile_events(draw):
             whats.append(f"{path}=ALWAYS_BAD[{value}]")
         elif how == "bad_date":
             path, value = draw(st.sampled_from(DATE_FIELDS)), draw(st.sampled_from(BAD_DATES))
-            if path == "subject.birth_date":
+            if path == "subject.birth_date" and isinstance(event.get("subject"), dict):
                 event["subject"]["type"] = "natural_person"
             _set(event, path, value)
-            refuse[path] = value not in ("0001-01-01", "9999-12-31")  # the range is left to the contract
+            refuse[path] = True                     # 0001-01-01 and 9999-12-31 too: outside event.DATE_RANGE
             whats.append(f"{path}={value!r}")
         elif how == "edge_date":
             path, value = draw(st.sampled_from(DATE_FIELDS)), draw(st.sampled_from(EDGE_DATES))
             _set(event, path, value)
-            refuse[path] = False
+            refuse[path] = not _in_range(value)
             whats.append(f"{path}={value!r}")
         elif how == "bad_name":
             path = draw(st.sampled_from(NAME_FIELDS))
@@ -152,7 +172,7 @@ def hostile_events(draw):
             whats.append(f"drop {key}")
         elif how == "as_of":
             as_of = draw(st.sampled_from(BAD_DATES[:-1] + EDGE_DATES + ["", "9999-12-31"]))
-            refuse["as_of"] = as_of in ["2024-02-30", "20240601", "", "10000-01-01"] + KNOWN_AS_OF
+            refuse["as_of"] = not _in_range(as_of)
             whats.append(f"as_of={as_of!r}")
         elif how == "negative" and int_facts:
             name = draw(st.sampled_from(int_facts))
@@ -173,7 +193,7 @@ def hostile_events(draw):
             name = draw(st.sampled_from(date_facts))
             value = draw(st.sampled_from(BAD_DATES[:3] + ["9999-12-31"]))
             _set(event, "facts." + name, value)
-            refuse["facts." + name] = value != "9999-12-31"
+            refuse["facts." + name] = True          # 9999-12-31 too: outside event.DATE_RANGE
             whats.append(f"facts.{name}={value!r}")
     # a value under a dropped or replaced parent no longer counts
     must_refuse = any(v for p, v in refuse.items()
@@ -193,15 +213,17 @@ def _present(event: dict, path: str) -> bool:
 _WARM: set = set()
 
 
-def judge_event(event, as_of, must_refuse, what, jurisdiction, tally: Tally) -> None:
+def judge_event(event, as_of, must_refuse, what, jurisdiction, tally: Tally):
+    """Evaluate and sort the outcome into the tally; the determination, or None if refused or crashed."""
     if jurisdiction not in _WARM:                   # the first evaluation compiles the pack: not the event's time
         creditrules.evaluate({"id": "w", "subject": {"type": "legal_person"}, "kind": "administrative_penalty"},
                              jurisdiction, "2024-06-01", trace="none")
         _WARM.add(jurisdiction)
     tally.tried += 1
     start = time.perf_counter()
+    found = None
     try:
-        creditrules.evaluate(event, jurisdiction, as_of, trace="none")
+        found = creditrules.evaluate(event, jurisdiction, as_of, trace="none")
     except InputError:
         pass
     except Exception as exc:  # noqa: BLE001 - this is the point: anything else is a defect
@@ -209,8 +231,11 @@ def judge_event(event, as_of, must_refuse, what, jurisdiction, tally: Tally) -> 
     else:
         if must_refuse:
             tally.note("silent", f"{jurisdiction}: {what}")
-    if time.perf_counter() - start > SLOW_SECONDS:
-        tally.note("slow", f"{jurisdiction}: {what}: {time.perf_counter() - start:.3f} s")
+    seconds = time.perf_counter() - start
+    tally.timed(seconds, f"{jurisdiction}: {what}")
+    if seconds > SLOW_SECONDS:
+        tally.note("slow", f"{jurisdiction}: {what}: {seconds:.3f} s")
+    return found
 
 
 # ---- JSONL -------------------------------------------------------------------------------------------------
@@ -302,6 +327,112 @@ def judge_jsonl(data: bytes, expected, tally: Tally) -> None:
     for item in items:
         if item.error is not None and any(d.code == "internal" for d in item.error.diagnostics):
             tally.note("unexpected", f"evaluate_many internal error: {item.error}")
+
+
+# ---- the same events through the CLI, in JSONL chunks ---------------------------------------------------------
+
+CLI_AS_OF = "2024-06-01"
+
+
+def _jsonable(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)                               # bytes, datetime, object(), complex: as an attacker's text
+
+
+def event_line(event) -> bytes | None:
+    """A hostile event as the JSONL line an attacker would send: values JSON lacks written as text, NaN as NaN,
+    a lone surrogate as the invalid UTF-8 it becomes; None if it cannot be written at all (a 5,000-digit int)."""
+    try:
+        text = json.dumps(event, ensure_ascii=False, default=_jsonable)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return text.encode("utf-8", "surrogatepass")
+
+
+def digest(determination_json) -> str:
+    """A short fingerprint of a determination as JSON data (what the CLI writes), to compare without keeping it."""
+    return hashlib.sha1(json.dumps(determination_json, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+REFUSED = "refused"
+
+
+def expectation(event, line: bytes, as_of: str, found) -> str | None:
+    """What the CLI must give for `line` when the library gave `found` (a Determination or None) for `event` on
+    `as_of`: a digest, REFUSED, or None (unknown here: the line does not read back as the same event)."""
+    if as_of != CLI_AS_OF:
+        return None
+    try:
+        if json.loads(line.decode("utf-8")) != event:
+            return None
+    except ValueError:
+        return None
+    return digest(json.loads(json.dumps(found.to_json()))) if found is not None else REFUSED
+
+
+def judge_cli_chunk(path: Path, jurisdiction: str, tally: Tally, workers: int = 1,
+                    expected: list | None = None) -> None:
+    """`creditrules evaluate path.jsonl` (a batch): never exit 3, one output record per non-blank line in order,
+    each good record's determination equal to the library's (else *lost*), each line the library refuses an error
+    at its line (else *silent*), reported on stderr with its line number (else *silent*). `expected` (one per
+    line, from `expectation`) saves evaluating again what the library already decided."""
+    from creditrules.records import iter_jsonl
+    tally.tried += 1
+    records = list(iter_jsonl(path))
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "creditrules", "evaluate", str(path), "-j", jurisdiction,
+                               "--as-of", CLI_AS_OF, "--trace", "none", "--lang", "en", "--workers", str(workers),
+                               "-q"], capture_output=True, timeout=max(120, 0.5 * len(records)))
+    except subprocess.TimeoutExpired:
+        tally.note("unexpected", f"{jurisdiction} {path.name}: the CLI hangs ({len(records)} records)")
+        return
+    seconds = time.perf_counter() - start
+    name = f"{jurisdiction} {path.name}"
+    stderr = proc.stderr.decode("utf-8", "replace")
+    if proc.returncode not in (0, 1) or "Traceback" in stderr:     # 1: some record was bad (CONTRACT.md s. 6)
+        tally.note("unexpected", f"{name}: exit {proc.returncode}: {stderr[-300:]}")
+    outputs = []
+    for raw in proc.stdout.splitlines():
+        try:
+            outputs.append(json.loads(raw))
+        except ValueError:
+            tally.note("unexpected", f"{name}: an output line is not JSON: {raw[:100]!r}")
+    if len(outputs) != len(records):
+        tally.note("lost", f"{name}: {len(records)} records in, {len(outputs)} outputs out")
+    reported = {int(m) for m in _REPORTED.findall(stderr)}
+    if expected is None or len(expected) != len(records):
+        expected = [None] * len(records)
+    for record, out, known in zip(records, outputs, expected, strict=False):
+        want = known
+        if not record.ok:
+            want = REFUSED
+        elif want is None:
+            try:
+                want = digest(json.loads(json.dumps(creditrules.evaluate(
+                    record.data, jurisdiction, CLI_AS_OF, trace="none", lang="en").to_json())))
+            except Exception:  # noqa: BLE001 - counted by the events' judge
+                want = REFUSED
+        if "error" in out:
+            if out["error"].get("code") == "internal":
+                tally.note("unexpected", f"{name}:{record.line}: internal error: {out['error']['message'][:200]}")
+            if want != REFUSED:
+                tally.note("lost", f"{name}:{record.line}: refused by the CLI, decided by the library: "
+                                   f"{out['error']['message'][:200]}")
+            elif out.get("line") != record.line:
+                tally.note("lost", f"{name}:{record.line}: error given for line {out.get('line')}")
+            elif record.line not in reported:
+                tally.note("silent", f"{name}:{record.line}: error never reported on stderr")
+        elif want == REFUSED:
+            tally.note("silent", f"{name}:{record.line}: decided by the CLI, refused by the library")
+        elif digest(out) != want:
+            tally.note("lost", f"{name}:{record.line}: the CLI's determination differs from the library's")
+    if seconds > 0.05 * max(len(records), 1) + 10:
+        tally.note("slow", f"{name}: {seconds:.1f} s for {len(records)} records")
+
+
+_REPORTED = re.compile(r"^[^\n]*?:(\d+): (?:error|warning)", re.M)
 
 
 # ---- pack trees --------------------------------------------------------------------------------------------

@@ -199,6 +199,72 @@ def test_a_decision_of_9999_12_31_plus_five_years_is_beyond_the_calendar_not_an_
     assert ok.result == D(9999, 12, 31) and not ok.beyond_calendar and ok.warning is None
 
 
+@pytest.mark.parametrize("path", [("occurred_on",), ("basis", "decided_on"), ("basis", "effective_on"),
+                                  ("subject", "birth_date"), ("facts", "removed_from_list_on")])
+@pytest.mark.parametrize("day, ok", [("1899-12-31", False), ("1900-01-01", True), ("2200-12-31", True),
+                                     ("2201-01-01", False), ("0001-01-01", False), ("9999-12-31", False)])
+def test_every_event_date_lies_in_the_one_date_range(path, day, ok):
+    from creditrules.event import DATE_RANGE
+    assert DATE_RANGE == (D(1900, 1, 1), D(2200, 12, 31))
+    event = base(subject={"type": "natural_person"}, basis={"type": "court_judgment"})
+    node = event
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = day
+    if ok:
+        parse_event(event)
+        return
+    [d] = errors_of(event)
+    assert d.code in ("bad-date", "bad-fact-value") and f"`{'.'.join(path)}`" in d.message
+    assert f"`{day}` is outside the dates an event may hold (1900-01-01 to 2200-12-31)" in d.message
+
+
+def test_a_date_object_outside_the_range_is_refused_too():
+    [d] = errors_of(base(occurred_on=D(9999, 12, 31)))
+    assert "outside the dates" in d.message
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "1899-12-31", D(1, 1, 1), "20240601", "2024-W01-1"])
+def test_an_as_of_outside_the_range_or_not_yyyy_mm_dd_is_an_input_error(as_of):
+    import creditrules
+    with pytest.raises(InputError) as info:
+        creditrules.evaluate(base(), "henan", as_of)
+    assert info.value.diagnostics[0].code == "bad-date" and "`as_of`" in str(info.value)
+
+
+def test_a_subject_born_after_the_conduct_is_an_input_error_not_age_zero():
+    event = base(kind="administrative_penalty", occurred_on="2020-03-01",
+                 subject={"type": "natural_person", "birth_date": "2021-05-01"})
+    [d] = errors_of(event)
+    assert d.code == "impossible-date"
+    assert "`subject.birth_date` 2021-05-01 is after `occurred_on` 2020-03-01" in d.message
+    event["subject"]["birth_date"] = "2020-03-01"          # born that day: possible (age 0)
+    parse_event(event)
+
+
+def test_a_subject_born_after_the_decision_is_an_input_error():
+    event = base(subject={"type": "natural_person", "birth_date": "2021-05-01"},
+                 basis={"type": "court_judgment", "decided_on": "2021-04-30"})
+    [d] = errors_of(event)
+    assert d.code == "impossible-date" and "`basis.decided_on` 2021-04-30" in d.message
+
+
+def test_a_decision_effective_before_it_was_made_is_an_input_error():
+    event = base(basis={"type": "court_judgment", "decided_on": "2023-06-30", "effective_on": "2019-01-01"})
+    [d] = errors_of(event)
+    assert d.code == "impossible-date"
+    assert "`basis.effective_on` 2019-01-01 is before `basis.decided_on` 2023-06-30" in d.message
+    event["basis"]["effective_on"] = "2023-06-30"          # effective the day it is made: possible
+    parse_event(event)
+
+
+def test_a_procedural_event_dated_after_its_decision_is_accepted():
+    # a repair application (occurred_on: the day of the application) comes after the decision it is about
+    parse_event(base(kind="repair_application", occurred_on="2023-09-29",
+                     basis={"type": "administrative_penalty_decision", "decided_on": "2023-06-30",
+                            "effective_on": "2023-07-02"}))
+
+
 def test_working_days_past_9999_or_too_many_are_beyond_and_quick():
     cal = WorkingDayCalendar()
     past = cal.add_working_days(D(9999, 12, 20), 30)

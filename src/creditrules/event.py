@@ -18,18 +18,34 @@ from .yamlsource import YamlDocument
 
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")       # fullmatch: ASCII digits only, no trailing newline
 
+# The days an event's dates (and `as_of`) may fall on, both included: outside them a date is a typo, never a
+# credit record. 1900: no living person was born before it, and no regulation held here reaches conduct that old
+# (the oldest took effect in 2017); 2200: far past any decision or as_of in use, and short enough that the longest
+# period a pack may add (100 years) stays far inside the calendar Python can compute (9999-12-31).
+# docs/contract-extensions.md, "Event dates".
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2200, 12, 31))
+
+
+def in_date_range(day: dt.date) -> dt.date:
+    """`day` if it lies in DATE_RANGE, else ValueError saying so."""
+    if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        raise ValueError(f"`{day.isoformat()}` is outside the dates an event may hold ({DATE_RANGE[0].isoformat()} "
+                         f"to {DATE_RANGE[1].isoformat()})")
+    return day
+
 
 def _iso_date(value: Any) -> Any:
-    """Only real calendar dates written YYYY-MM-DD (no timestamps, no 2024-02-30)."""
+    """Only real calendar dates written YYYY-MM-DD (no timestamps, no 2024-02-30), within DATE_RANGE."""
     if isinstance(value, dt.datetime):
         raise ValueError("expected a date YYYY-MM-DD, not a date and time")
     if isinstance(value, dt.date):
-        return value
+        return in_date_range(value)
     if isinstance(value, str) and _ISO.fullmatch(value):
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"`{value}` is not a real date") from None
+        return in_date_range(day)
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ValueError(f"expected a date YYYY-MM-DD, got {_kind(value)} `{quote(value)}`")
     raise ValueError(f"expected a date YYYY-MM-DD, got `{quote(value)}`")
@@ -402,9 +418,38 @@ def parse_event(data: Any, vocab: Vocabulary | None = None, doc: YamlDocument | 
             diagnostics += errs
         if not errs:
             facts[name] = checked
+    if event is not None:
+        diagnostics += _impossible_dates(event, pos)
     if diagnostics or event is None:
         raise InputError(diagnostics or [Diagnostic("bad-event", "the event could not be read", pos(()))])
     return event.model_copy(update={"facts": facts})
+
+
+def _impossible_dates(event: CreditEvent, pos) -> list[Diagnostic]:
+    """Dates that are each real but cannot all be true (issue 13: they decided before): a subject born after
+    the conduct or a decision about it (age 0 would make the minors' rules fire), a decision that takes effect
+    before the day it was made (it would move publication into the past). A conduct dated after the decision is
+    not among them: for a procedural event (a repair application, an objection) `occurred_on` is the day of the
+    application, after the decision it is about."""
+    out = []
+    basis = event.basis
+    decided = basis.decided_on if basis is not None else None
+    effective = basis.effective_on if basis is not None else None
+    if decided is not None and effective is not None and effective < decided:
+        out.append(Diagnostic("impossible-date", f"`basis.effective_on` {effective.isoformat()} is before "
+                              f"`basis.decided_on` {decided.isoformat()}: a decision takes effect on or after the day "
+                              "it is made", pos(("basis", "effective_on")),
+                              "check the two dates: were they swapped?"))
+    born = event.subject.birth_date
+    if born is not None:
+        later = [(day, name) for day, name in ((event.occurred_on, "occurred_on"), (decided, "basis.decided_on"),
+                                               (effective, "basis.effective_on")) if day is not None and day < born]
+        if later:
+            day, name = min(later)
+            out.append(Diagnostic("impossible-date", f"`subject.birth_date` {born.isoformat()} is after `{name}` "
+                                  f"{day.isoformat()}: the subject was not yet born", pos(("subject", "birth_date")),
+                                  "check the birth date and the event's dates"))
+    return out
 
 
 def check_event_model(model: CreditEvent, vocab: Vocabulary | None = None,
