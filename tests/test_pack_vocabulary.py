@@ -146,3 +146,14 @@ def test_a_vocabulary_file_out_of_the_pack_or_not_a_file_is_refused(tmp_path, ki
         Workspace().loaded(pack)                              # never opened (a FIFO would block), never read
     assert [d.code for d in info.value.diagnostics] == [
         "file-outside-pack" if kind == "symlink out" else "file-not-regular"]
+
+
+def test_a_list_member_another_pack_declares_is_unknown_with_where_names_are_declared():
+    event = dict(EVENT, facts={"violation": ["abuse_of_office"]})             # a Bingtuan violation (art. 72)
+    assert creditrules.evaluate(event, "bingtuan", "2024-06-01").event_id == "v1"
+    with pytest.raises(InputError) as info:
+        creditrules.evaluate(event, "henan", "2024-06-01")
+    [d] = info.value.diagnostics
+    assert d.code == "unknown-name" and "abuse_of_office" in d.message and "facts.violation" in d.message
+    assert d.hint.endswith("names are declared in src/creditrules/vocabulary/core.yaml and "
+                           "policies/henan/vocabulary.yaml")

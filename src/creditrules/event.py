@@ -301,7 +301,7 @@ def _check_fact(name: str, value: Any, vocab: Vocabulary, path: tuple, pos) -> t
         for i, member in enumerate(value):
             if not isinstance(member, str) or member not in term.values:
                 hint = " ".join(filter(None, [did_you_mean(member, term.values) if isinstance(member, str) else "",
-                                              allowed(term.values)]))
+                                              allowed(term.values), vocab.where()]))
                 diags.append(Diagnostic("unknown-name", f"unknown value `{quote(member)}` in `{where}`",
                                         pos(path + (i,)), hint))
         return (tuple(value) if not diags else None), diags
