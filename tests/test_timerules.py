@@ -159,3 +159,20 @@ def test_a_bad_calendar_file_is_a_positioned_error(tmp_path):
         load_calendar(tmp_path)
     codes = {(d.code, d.position.line) for d in info.value.diagnostics}
     assert ("bad-date", 2) in codes and ("unknown-key", 3) in codes
+
+
+def test_the_statutory_table_is_cached_on_disk_as_data_and_read_back_identical(tmp_path, monkeypatch):
+    """The columnar calendar needs every year's statutory holidays at once: worked out once, written as JSON to
+    the user's cache folder, and read back the same (a damaged file is worked out again)."""
+    from creditrules import timerules
+    monkeypatch.setenv("CREDITRULES_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(timerules, "_TABLE", {})
+    first = dict(timerules.statutory_table())
+    (written,) = (tmp_path / "cache").glob("statutory-holidays-*.json")
+    monkeypatch.setattr(timerules, "_TABLE", {})
+    assert timerules.statutory_table() == first
+    assert first[2027] == timerules.compute_statutory_holidays(2027)
+    assert dt.date(2027, 2, 5) in first[2027] and dt.date(2027, 1, 1) in first[2027]      # 除夕, 元旦
+    written.write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(timerules, "_TABLE", {})
+    assert timerules.statutory_table() == first

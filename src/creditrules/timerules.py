@@ -16,10 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-
-import chinese_calendar
 
 from .errors import Diagnostic, PackError, Position, quote
 from .yamlsource import load_yaml_file
@@ -160,12 +157,87 @@ _LAW_VERSIONS: tuple[tuple[int, str, tuple[tuple[int, int], ...], tuple[int, ...
 STATUTORY_YEARS = (_LAW_VERSIONS[0][0], 2100)
 
 
-@lru_cache(maxsize=256)
+def has_statutory_holidays(year: int) -> bool:
+    """Whether `statutory_holidays(year)` is worked out (without working it out)."""
+    return STATUTORY_YEARS[0] <= year <= STATUTORY_YEARS[1]
+
+
+_TABLE: dict[int, frozenset[dt.date]] = {}
+
+
 def statutory_holidays(year: int) -> frozenset[dt.date] | None:
+    """The statutory holidays of `year` (`compute_statutory_holidays`), from the table on disk where one was
+    written (`statutory_table`), else worked out for that year alone."""
+    if not has_statutory_holidays(year):
+        return None
+    found = _TABLE.get(year)
+    if found is None:
+        found = _TABLE[year] = compute_statutory_holidays(year)     # type: ignore[assignment]
+    return found
+
+
+def _table_file() -> str | None:
+    """The statutory-holiday table's file in the user's cache folder (workspace.py's), keyed by the lunar library's
+    version and the law versions, so a new release or a change to `_LAW_VERSIONS` is never served stale."""
+    import hashlib
+    import importlib.metadata
+
+    from .workspace import _cache_folder
+    folder = _cache_folder()
+    if not folder:
+        return None
+    try:
+        version = importlib.metadata.version("lunar_python")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    key = hashlib.sha256(repr((version, _LAW_VERSIONS, STATUTORY_YEARS)).encode()).hexdigest()[:16]
+    return f"{folder}/statutory-holidays-{key}.json"
+
+
+def statutory_table() -> dict[int, frozenset[dt.date]]:
+    """Every year's statutory holidays (the columnar evaluator's calendar table needs them all at once): read from
+    the user's cache folder (JSON: data, never code) when it was written before, else worked out (about 2 s: the
+    lunar library computes each year's solar terms precisely) and written there."""
+    import json
+    import os
+
+    from .workspace import _safe_folder
+    years = range(STATUTORY_YEARS[0], STATUTORY_YEARS[1] + 1)
+    if all(y in _TABLE for y in years):
+        return _TABLE
+    path = _table_file()
+    if path and _safe_folder(os.path.dirname(path)):
+        try:
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            loaded = {int(y): frozenset(dt.date.fromisoformat(d) for d in days) for y, days in data.items()}
+            if set(loaded) == set(years):
+                _TABLE.update(loaded)
+                return _TABLE
+        except (OSError, ValueError, TypeError, AttributeError):      # absent or damaged: worked out again
+            pass
+    for y in years:
+        statutory_holidays(y)
+    if path:
+        import tempfile
+        folder = os.path.dirname(path)
+        try:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+            if _safe_folder(folder):
+                fd, tmp = tempfile.mkstemp(dir=folder, prefix=".statutory-")
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump({str(y): sorted(d.isoformat() for d in _TABLE[y]) for y in years}, f)
+                os.replace(tmp, path)
+        except OSError:                          # a read-only home, a full disk: no cache
+            pass
+    return _TABLE
+
+
+def compute_statutory_holidays(year: int) -> frozenset[dt.date] | None:
     """The days off of 全国年节及纪念日放假办法 art. 2 in `year` (the version in force that year), or None
     outside STATUTORY_YEARS. Art. 6's substitute days off (补假) for a holiday on a weekend are not among them:
     which working day is given is the State Council's arrangement, not the law's."""
-    if not STATUTORY_YEARS[0] <= year <= STATUTORY_YEARS[1]:
+    if not has_statutory_holidays(year):
         return None
     from lunar_python import Lunar, LunarYear, Solar
     _, _, fixed, spring, lunar_days = [v for v in _LAW_VERSIONS if v[0] <= year][-1]
@@ -195,6 +267,10 @@ class WorkingDayCalendar:
     def __init__(self, arrangements: dict[int, Arrangement] | None = None):
         self.arrangements = arrangements or {}
         self._package_years = self._years_in_package()
+        # the package's own data, read as chinese_calendar.is_workday reads it (without its per-call range check)
+        from chinese_calendar import constants
+        self._package_workdays = frozenset(constants.workdays)
+        self._package_holidays = frozenset(constants.holidays)
 
     @staticmethod
     def _years_in_package() -> set[int]:
@@ -217,8 +293,8 @@ class WorkingDayCalendar:
             if day in arrangement.holidays:
                 return False
             return day.weekday() < 5
-        if day.year in self._package_years:
-            return chinese_calendar.is_workday(day)
+        if day.year in self._package_years:         # chinese_calendar.is_workday, without its range check
+            return day in self._package_workdays or (day.weekday() < 5 and day not in self._package_holidays)
         if day.weekday() >= 5:
             return False
         holidays = statutory_holidays(day.year)
@@ -249,7 +325,7 @@ class WorkingDayCalendar:
                      beyond_calendar: bool = False) -> DateComputation:
         """The years not held, split into those counted on their statutory holidays and on weekends alone."""
         years = sorted(unknown)
-        weekends = tuple(y for y in years if statutory_holidays(y) is None)
+        weekends = tuple(y for y in years if not has_statutory_holidays(y))
         return DateComputation(start, rule, result, weekends, beyond_calendar=beyond_calendar,
                                statutory_years=tuple(y for y in years if y not in weekends))
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from .. import model as m
 from ..messages import msg
-from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, add_period, statutory_holidays
+from ..timerules import MAX_WORKING_DAYS, WorkingDayCalendar, add_period, has_statutory_holidays, statutory_table
 
 EPOCH = dt.date(1970, 1, 1)
 FIRST_DAY, LAST_DAY = dt.date(1, 1, 1), dt.date(9999, 12, 31)
@@ -48,6 +48,7 @@ class Calendar:
         self.size = size
         ordinals = np.arange(self.base, self.base + size, dtype=np.int64)
         work = ((ordinals + 3) % 7) < 5                 # 1970-01-01 was a Thursday (weekday 3)
+        statutory_table()                               # every year's statutory holidays at once (cached on disk)
         for year in range(first_year, last_year + 1):
             if calendar.knows(year):                    # the years with a holiday arrangement: the calendar decides
                 lo = _days(dt.date(year, 1, 1)) - self.base
@@ -60,7 +61,7 @@ class Calendar:
         self.cumulative = np.cumsum(work, dtype=np.int64)
         self._after: dict[int, pl.Series] = {}
         # kind of each year 0..10000: 0 held, 1 counted on its statutory holidays, 2 on weekends alone
-        kinds = np.array([0 if calendar.knows(y) else 1 if statutory_holidays(y) is not None else 2
+        kinds = np.array([0 if calendar.knows(y) else 1 if has_statutory_holidays(y) else 2
                           for y in range(0, 10001)], dtype=np.int8)
         self.kinds = kinds
         self.next_year: dict[int, pl.Series] = {}          # kind -> the first year >= y of that kind (10001: none)
