@@ -76,17 +76,19 @@ def _is_event_data(d: Diagnostic) -> bool:
     return "tests" in Path(d.position.file or "").parts
 
 
-def report(diagnostics: list[Diagnostic], limit: int = 50, events: bool = False) -> None:
-    """Each diagnostic, then its line with a caret; the lines of event data (an event file, a pack's test cases)
-    with names and identifiers masked."""
+def report(diagnostics: list[Diagnostic], limit: int = 50, events: bool = False, lang: str = "en") -> None:
+    """Each diagnostic (in Chinese with lang zh where it has Chinese words: `Diagnostic.text`), then its line with
+    a caret; the lines of event data (an event file, a pack's test cases) with names and identifiers masked."""
     for d in diagnostics[:limit]:
-        err.print(str(d), markup=False)
+        err.print(d.text(lang), markup=False)
         line = _source_line(d)
-        if line is not None and (events or _is_event_data(d)):
-            line = _masked(line)
-        if line is not None and d.position.column:
-            err.print(f"    {line}", markup=False)
-            err.print("    " + " " * _display_width(line[: d.position.column - 1]) + "^", markup=False)
+        if line is None or not d.position.column:
+            continue
+        before = line[: d.position.column - 1]
+        if events or _is_event_data(d):
+            line, before = _masked(line), _masked(before)       # the caret stays under the same item
+        err.print(f"    {line}", markup=False)
+        err.print("    " + " " * _display_width(before) + "^", markup=False)
     if len(diagnostics) > limit:
         err.print(f"... and {len(diagnostics) - limit} more", markup=False)
 
@@ -106,11 +108,11 @@ def _guard(fn):
         except UsageError as exc:
             report(exc.diagnostics)
             raise typer.Exit(2)
-        except InputError as exc:
-            report(exc.diagnostics, events=True)        # an event's lines hold names and ID numbers: masked
+        except InputError as exc:                       # an event's lines hold names and ID numbers: masked
+            report(exc.diagnostics, events=True, lang=getattr(kwargs.get("lang"), "value", "en"))
             raise typer.Exit(1)
         except CreditRulesError as exc:
-            report(exc.diagnostics)
+            report(exc.diagnostics, lang=getattr(kwargs.get("lang"), "value", "en"))
             raise typer.Exit(1)
     return wrapper
 
@@ -267,7 +269,8 @@ def plan(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a 
 
 
 @app.command()
-def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)")):
+def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)"),
+             lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors (default zh)")):
     """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger,
     and every test case (its event, its expectation paths and values; a case that asserts nothing)."""
     from .load import load_pack_dir
@@ -279,17 +282,17 @@ def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folde
             pack = load_pack_dir(directory)
             vocab = vocabulary_for(directory)          # the library's, plus the pack's own vocabulary/ additions
         except CreditRulesError as exc:
-            report(exc.diagnostics)
+            report(exc.diagnostics, lang=lang.value)
             err.print(f"{directory}: invalid ({len(exc.diagnostics)} errors)", markup=False)
             failed = True
             continue
         result = validate_pack(pack, vocab)
         s = result.summary
         if result.errors:
-            report(result.errors)
+            report(result.errors, lang=lang.value)
             failed = True
         if result.warnings:
-            report(result.warnings)
+            report(result.warnings, lang=lang.value)
         out.print(f"{pack.id}{' + ' + ', '.join(pack.layers) if pack.layers else ''}: {'ok' if result.ok else 'INVALID'} — "
                   f"{len(pack.rules)} rules, {len(pack.tests)} test cases; "
                   f"{s.articles} articles: {s.encoded} encoded, {s.declaratory} declaratory, {s.out_of_scope} out of scope"
@@ -316,7 +319,8 @@ def test_(packs: Optional[List[str]] = typer.Argument(None, help="pack folders, 
                                              "article and outcome: `creditrules coverage J`)"),
           pattern: Optional[str] = typer.Option(None, "-k", help="only cases whose `file::name` matches: words "
                                                 "(substrings, any case) with and / or / not"),
-          fmt: TestFmt = typer.Option(TestFmt.text, "--format", help="text | json | junit (JUnit XML, for CI)")):
+          fmt: TestFmt = typer.Option(TestFmt.text, "--format", help="text | json | junit (JUnit XML, for CI)"),
+          lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors (default zh)")):
     """Run the YAML test cases shipped with each pack. Exit 1 when a case fails or a pack is invalid."""
     from .tools.testing import coverage, report_json, report_junit, run_selection, select
     result = run_selection(select(packs), evaluator.value, pattern)
@@ -326,7 +330,7 @@ def test_(packs: Optional[List[str]] = typer.Argument(None, help="pack folders, 
         sys.stdout.buffer.write(report_junit(result))
     for run in result.runs:
         if not run.valid:
-            report(run.errors)
+            report(run.errors, lang=lang.value)
             err.print(f"{display_path(run.directory)}: pack invalid, tests not run", markup=False)
             continue
         for r in run.results:

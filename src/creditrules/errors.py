@@ -30,6 +30,8 @@ class Diagnostic:
     position: Position = field(default_factory=Position)
     hint: str = ""
     severity: str = "error"
+    message_zh: str = ""        # the message and hint in Chinese, where the engine words them in both languages
+    hint_zh: str = ""           # (YAML syntax and full-width punctuation: yamlsource.py); `text("zh")` shows them
 
     def sort_key(self):
         return (self.position.file, self.position.line, self.position.column, self.code, self.message)
@@ -38,10 +40,20 @@ class Diagnostic:
         text = f"{self.position}: {self.severity} {self.code}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
+    def text(self, lang: str = "en") -> str:
+        """The diagnostic as a line in `lang`: in Chinese where it has a Chinese message, else as `str()` says it."""
+        if lang != "zh" or not self.message_zh:
+            return str(self)
+        text = f"{self.position}: {_SEVERITY_ZH.get(self.severity, self.severity)} {self.code}：{self.message_zh}"
+        return f"{text}（{self.hint_zh}）" if self.hint_zh else text
+
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "file": self.position.file,
                 "line": self.position.line, "column": self.position.column, "hint": self.hint,
                 "severity": self.severity}
+
+
+_SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
 
 class CreditRulesError(Exception):

@@ -26,9 +26,9 @@ MAX_DEPTH = 64           # lists and mappings nested inside one another (a pack 
 class _Limit(Exception):
     """A document over a limit, or an alias that contains itself: reported at `mark`, never built."""
 
-    def __init__(self, message: str, mark):
+    def __init__(self, message: str, mark, message_zh: str = ""):
         super().__init__(message)
-        self.message, self.mark = message, mark
+        self.message, self.mark, self.message_zh = message, mark, message_zh
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -44,12 +44,13 @@ class _StrictLoader(yaml.SafeLoader):
             node = self.anchors.get(event.anchor)
             if node is not None and not hasattr(node, "_size"):
                 raise _Limit(f"the alias `*{event.anchor}` is inside the node `&{event.anchor}` it refers to: "
-                             "a structure that contains itself", event.start_mark)
+                             "a structure that contains itself", event.start_mark,
+                             f"别名 `*{event.anchor}` 位于它所引用的 `&{event.anchor}` 之内：结构包含了它自己")
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_DEPTH:
             raise _Limit(f"nested too deeply: more than {MAX_DEPTH} levels of lists and mappings",
-                         self.peek_event().start_mark)
+                         self.peek_event().start_mark, f"嵌套太深：列表和映射超过 {MAX_DEPTH} 层")
         node = super().compose_node(parent, index)
         self._depth -= 1
         if isinstance(node, yaml.SequenceNode):
@@ -60,7 +61,8 @@ class _StrictLoader(yaml.SafeLoader):
             size = 1
         if size > MAX_NODES:
             raise _Limit(f"too many values: more than {MAX_NODES:,} once every alias is expanded"
-                         + (" (an alias bomb?)" if size > 10 * MAX_NODES or self.anchors else ""), node.start_mark)
+                         + (" (an alias bomb?)" if size > 10 * MAX_NODES or self.anchors else ""), node.start_mark,
+                         f"值太多：展开全部别名后超过 {MAX_NODES:,} 个")
         node._size = size
         return node
 
@@ -155,36 +157,92 @@ def _position_at(file: str, text: str, mark, index: int) -> Position:
 
 # Full-width punctuation typed where YAML needs ASCII (a Chinese input method left on). Only where it can hardly
 # be text: a key, or a whole document, that starts with a plain ASCII name and a full-width colon (`id：x`); a
-# value or list item that is ASCII on both sides of one (`- fraud：x`); a full-width comma between plain ASCII
-# names in a flow list (`[a，b]`). Chinese text with full-width commas and colons is left alone.
+# value or list item that is ASCII on both sides of one (`- fraud：x`); an unquoted value or key made of nothing but
+# ASCII names and full-width punctuation (`bribery、tax_evasion`, `“kind”`, `【bribery】`, `— bribery`). A value
+# with Chinese text in it, or quoted, is never flagged: titles, notes and warnings use 【】“”，：legitimately.
 _NAME = r"[A-Za-z_][A-Za-z0-9_.-]*"
 _FW_COLON_START = re.compile(rf"{_NAME}[ \t]*：")
 _FW_COLON_ASCII = re.compile(rf"{_NAME}[ \t]*：[ \t]*[\x21-\x7e][\x20-\x7e]*")
 _FW_COLON_LINE = re.compile(rf"(?:^|(?<=[\s{{\[,]))(?:-[ \t]+)*{_NAME}[ \t]*(：)", re.M)
-_FW_COMMAS = "，、"
+
+# each full-width character: (its name in English, in Chinese, what to write instead in English, in Chinese)
+_LIST_COMMA = ("YAML needs the half-width `,` here, between the items of a list `[a, b]`",
+               "这里 YAML 需要半角逗号 `,`（列表写作 `[a, b]`）")
+_FULLWIDTH: dict[str, tuple[str, str, str, str]] = {
+    "：": ("colon", "冒号", "YAML needs the half-width `:` and a space here (`key: value`)",
+          "这里 YAML 需要半角冒号 `:` 加一个空格（`键: 值`）"),
+    "，": ("comma", "逗号", *_LIST_COMMA),
+    "、": ("comma", "顿号", *_LIST_COMMA),
+    "；": ("semicolon", "分号", *_LIST_COMMA),
+    "【": ("bracket", "方括号", "YAML needs the half-width `[` here", "这里 YAML 需要半角方括号 `[`"),
+    "】": ("bracket", "方括号", "YAML needs the half-width `]` here", "这里 YAML 需要半角方括号 `]`"),
+    "｛": ("brace", "花括号", "YAML needs the half-width `{` here", "这里 YAML 需要半角花括号 `{`"),
+    "｝": ("brace", "花括号", "YAML needs the half-width `}` here", "这里 YAML 需要半角花括号 `}`"),
+    "“": ("quote", "引号", 'YAML needs the half-width `"` here, or no quotes at all (a name needs none)',
+          '这里 YAML 需要半角引号 `"`，或者不加引号（名称不需要引号）'),
+    "”": ("quote", "引号", 'YAML needs the half-width `"` here, or no quotes at all (a name needs none)',
+          '这里 YAML 需要半角引号 `"`，或者不加引号（名称不需要引号）'),
+    "‘": ("quote", "引号", "YAML needs the half-width `'` here, or no quotes at all (a name needs none)",
+          "这里 YAML 需要半角引号 `'`，或者不加引号（名称不需要引号）"),
+    "’": ("quote", "引号", "YAML needs the half-width `'` here, or no quotes at all (a name needs none)",
+          "这里 YAML 需要半角引号 `'`，或者不加引号（名称不需要引号）"),
+    "（": ("parenthesis", "括号", "a name has only letters, digits and `_`: remove it",
+          "名称只能由字母、数字和 `_` 组成：请去掉它"),
+    "）": ("parenthesis", "括号", "a name has only letters, digits and `_`: remove it",
+          "名称只能由字母、数字和 `_` 组成：请去掉它"),
+    "—": ("dash", "破折号", "YAML needs the half-width `-` and a space here to begin a list item (`- name`)",
+          "这里 YAML 需要半角减号 `-` 加一个空格来开始一个列表项（`- 名称`）"),
+    "－": ("dash", "减号", "YAML needs the half-width `-` and a space here to begin a list item (`- name`)",
+           "这里 YAML 需要半角减号 `-` 加一个空格来开始一个列表项（`- 名称`）"),
+}
+_FW_SEPARATORS = re.compile("[" + "".join(ch for ch in _FULLWIDTH if ch not in "—－") + r",\[\]{}\"']")
+_FW_SEPARATORS_DASH = re.compile("[" + "".join(_FULLWIDTH) + r",\[\]{}\"']")
+_FW_ITEM = re.compile(r"[A-Za-z0-9_.\-]+")          # what stays between them: a name, a number, a date, `3.1.1`
+_FW_DASH_ITEM = re.compile(r"^[—－][ \t]")             # a list item begun with a full-width dash: `— bribery`
+_FW_HINT = ("switch the input method to half-width (半角), or put the text in quotes if the character belongs to it",
+            "请把输入法切换到半角；如果这个符号本来就是文字的一部分，请给整段文字加上引号")
+
+
+def _fullwidth_words(ch: str, where: Position, hint: tuple[str, str] = _FW_HINT) -> Diagnostic:
+    """The diagnostic for the full-width `ch` at `where`, in plain words (English and Chinese)."""
+    name, name_zh, need, need_zh = _FULLWIDTH[ch]
+    code = f"U+{ord(ch):04X}"
+    return Diagnostic("yaml-syntax", f"full-width {name} `{ch}` ({code}) at line {where.line}, column {where.column}: "
+                      f"{need}", where, hint[0],
+                      message_zh=f"第 {where.line} 行第 {where.column} 列是全角{name_zh} `{ch}`（{code}）：{need_zh}",
+                      hint_zh=hint[1])
+
+
+def _names_and_fullwidth(value: str) -> str | None:
+    """The first full-width character of `value` when the value is only ASCII names and full-width punctuation
+    (never Chinese text: a character outside ASCII and the table, or words with spaces between them, say text)."""
+    found = next((ch for ch in value if ch in _FULLWIDTH), None)
+    if found is None or not all(ch.isascii() or ch in _FULLWIDTH for ch in value):
+        return None
+    dash = _FW_DASH_ITEM.match(value)
+    if found in "—－" and not dash:
+        return None
+    parts = [part.strip() for part in (_FW_SEPARATORS_DASH if dash else _FW_SEPARATORS).split(value)]
+    if any(part and not _FW_ITEM.fullmatch(part) for part in parts) or not any(parts):
+        return None
+    return found
 
 
 def _fullwidth(doc: YamlDocument, text: str, node: yaml.ScalarNode, in_flow: bool,
                key_like: bool) -> Diagnostic | None:
-    if node.style is not None or not text or not isinstance(node.value, str):
+    if node.style is not None or not text or not isinstance(node.value, str) or node.value.isascii():
         return None
     value = node.value
     source = text[node.start_mark.index:node.end_mark.index]
     colon = _FW_COLON_START.match(value) if key_like else _FW_COLON_ASCII.fullmatch(value)
     if colon and "：" in source:
         where = _position_at(doc.file, text, node.start_mark, node.start_mark.index + source.index("："))
-        return Diagnostic("yaml-syntax", f"a full-width colon `：` at {where.line}:{where.column} where YAML "
-                          "needs an ASCII colon and a space (`key: value`)", where,
-                          "switch the input method to half-width, or quote the text if the colon belongs to it")
-    if in_flow:
-        for comma in _FW_COMMAS:
-            if comma in value and comma in source and any(re.fullmatch(_NAME, part.strip())
-                                                          for part in value.split(comma)):
-                where = _position_at(doc.file, text, node.start_mark, node.start_mark.index + source.index(comma))
-                return Diagnostic("yaml-syntax", f"a full-width comma `{comma}` at {where.line}:{where.column} "
-                                  "inside a flow list or mapping, where YAML separates items with an ASCII comma "
-                                  "`,`", where, "switch the input method to half-width, or quote the item if the "
-                                  "comma belongs to it")
+        return _fullwidth_words("：", where)
+    found = _names_and_fullwidth(value)
+    if found is not None and found in source:
+        first = min(source.index(ch) for ch in _FULLWIDTH if ch in source)
+        where = _position_at(doc.file, text, node.start_mark, node.start_mark.index + first)
+        return _fullwidth_words(source[first], where)
     return None
 
 
@@ -192,8 +250,11 @@ def _scalar(doc: YamlDocument, loader: _StrictLoader, node: yaml.Node, diagnosti
     try:
         return loader.construct_object(node, deep=True)
     except (ValueError, TypeError, OverflowError) as exc:      # e.g. an integer of 5,000 digits
-        reason = "a number too long to read" if "digits" in str(exc) else "a value that cannot be read"
-        diagnostics.append(Diagnostic("yaml-value", f"{reason} (quote it to keep it as text)", _pos(doc.file, node)))
+        long = "digits" in str(exc)
+        reason = "a number too long to read" if long else "a value that cannot be read"
+        diagnostics.append(Diagnostic("yaml-value", f"{reason} (quote it to keep it as text)", _pos(doc.file, node),
+                                      message_zh=("数字太长，无法读取" if long else "这个值无法读取")
+                                      + "（如要作为文字保留，请加引号）"))
         return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
@@ -211,13 +272,17 @@ def _construct(doc: YamlDocument, loader: _StrictLoader, node: yaml.Node, path: 
             key = _scalar(doc, loader, key_node, diagnostics)
             if isinstance(key, (list, dict, set)):
                 diagnostics.append(Diagnostic("yaml-key", "a mapping key must be a plain value",
-                                              _pos(doc.file, key_node)))
+                                              _pos(doc.file, key_node),
+                                              message_zh="映射的键必须是一个简单的值（不能是列表或映射）"))
                 continue
             key = str(key) if not isinstance(key, (int, str)) else key
             if key in result:
                 first = doc.key_positions[path + (key,)]
-                diagnostics.append(Diagnostic("duplicate-key", f"duplicate key `{shorten(str(key))}`",
-                                              _pos(doc.file, key_node), hint=f"first given at line {first.line}"))
+                name = shorten(str(key))
+                diagnostics.append(Diagnostic("duplicate-key", f"duplicate key `{name}`", _pos(doc.file, key_node),
+                                              hint=f"first given at line {first.line}",
+                                              message_zh=f"键 `{name}` 重复出现：同一层里每个键只能写一次",
+                                              hint_zh=f"第一次出现在第 {first.line} 行；请删去一处，或合并两处的内容"))
                 continue
             doc.key_positions[path + (key,)] = _pos(doc.file, key_node)
             result[key] = _construct(doc, loader, value_node, path + (key,), diagnostics, text, bool(node.flow_style))
@@ -232,71 +297,110 @@ def _construct(doc: YamlDocument, loader: _StrictLoader, node: yaml.Node, path: 
     return _scalar(doc, loader, node, diagnostics)
 
 
-_TOKENS = {"?": "a key", ":": "`:`", "-": "a list item `-`", ",": "`,`", "[": "`[`", "]": "`]`", "{": "`{`",
-           "}": "`}`", "<scalar>": "a value", "<alias>": "an alias `*...`", "<anchor>": "an anchor `&...`",
-           "<tag>": "a tag `!...`", "<block mapping start>": "a new mapping", "<block sequence start>": "a new list",
-           "<block end>": "the end of an indented block", "<stream end>": "the end of the file",
-           "<document start>": "`---`", "<document end>": "`...`", "<directive>": "a `%` directive"}
+# what PyYAML names a token, in English and in Chinese
+_TOKENS = {"?": ("a key", "一个键"), ":": ("`:`", "`:`"), "-": ("a list item `-`", "列表项 `-`"),
+           ",": ("`,`", "`,`"), "[": ("`[`", "`[`"), "]": ("`]`", "`]`"), "{": ("`{`", "`{`"), "}": ("`}`", "`}`"),
+           "<scalar>": ("a value", "一个值"), "<alias>": ("an alias `*...`", "别名 `*...`"),
+           "<anchor>": ("an anchor `&...`", "锚点 `&...`"), "<tag>": ("a tag `!...`", "标签 `!...`"),
+           "<block mapping start>": ("a new mapping", "新的“键: 值”映射"),
+           "<block sequence start>": ("a new list", "新的列表"),
+           "<block end>": ("the end of an indented block", "缩进块的结束"),
+           "<stream end>": ("the end of the file", "文件结尾"), "<document start>": ("`---`", "`---`"),
+           "<document end>": ("`...`", "`...`"), "<directive>": ("a `%` directive", "`%` 指令")}
 
 
-def _token(found: str) -> str:
+def _token(found: str) -> tuple[str, str]:
     match = re.search(r"but (?:found|got) '(.*)'$", found)
-    return _TOKENS.get(match.group(1), f"`{match.group(1)}`") if match else "something else"
+    if not match:
+        return "something else", "别的内容"
+    return _TOKENS.get(match.group(1), (f"`{match.group(1)}`", f"`{match.group(1)}`"))
 
 
-def _plain_words(exc: yaml.MarkedYAMLError) -> str:
-    """PyYAML's wording of a syntax error, said plainly (the position stays the one PyYAML gives)."""
+Words = tuple[str, str]       # a sentence in English and in Chinese
+
+
+def _plain_words(exc: yaml.MarkedYAMLError) -> Words:
+    """PyYAML's wording of a syntax error, said plainly in English and Chinese (at the position PyYAML gives)."""
     problem, context = exc.problem or "", exc.context or ""
     at = exc.context_mark
     opened = f" (opened at line {at.line + 1}, column {at.column + 1})" if at is not None else ""
+    opened_zh = f"（开头在第 {at.line + 1} 行第 {at.column + 1} 列）" if at is not None else ""
+    found, found_zh = _token(problem)
     if problem.startswith("found character '\\t'") or "tab character" in problem:
-        return "a tab character: YAML indents with spaces, never tabs"
+        return ("a tab character: YAML indents with spaces, never tabs",
+                "这里有一个制表符（Tab 键）：YAML 只能用空格缩进，不能用 Tab")
     if problem.startswith("found character") and "cannot start any token" in problem:
-        found = re.search(r"found character (.+?) that", problem)
-        ch = found.group(1) if found else "here"
-        return f"the character {ch} cannot begin a value here: put the value in quotes"
+        match = re.search(r"found character (.+?) that", problem)
+        ch = match.group(1) if match else "here"
+        return (f"the character {ch} cannot begin a value here: put the value in quotes",
+                f"字符 {ch} 不能作为值的开头：请给这个值加上引号")
     if problem == "mapping values are not allowed here":
         return ("a `:` where no `key: value` may begin: quote a value that contains `: `, or check this line's "
-                "indentation")
+                "indentation", "这里的 `:` 不能开始一个“键: 值”：值里含有 `: ` 时请给值加引号，否则请检查本行的缩进")
     if problem == "could not find expected ':'":
-        return f"a line inside a mapping has no `key: value` colon (an ASCII `:` and a space){opened}"
+        return (f"a line inside a mapping has no `key: value` colon (an ASCII `:` and a space){opened}",
+                f"映射里的这一行没有“键: 值”的冒号（半角 `:` 加一个空格）{opened_zh}")
     if problem.startswith("found unexpected end of stream") and "quoted" in context:
-        return f"a quoted text is not closed: the file ends before its closing quote{opened}"
+        return (f"a quoted text is not closed: the file ends before its closing quote{opened}",
+                f"引号没有闭合：直到文件结尾都没有找到结尾的引号{opened_zh}")
     if problem.startswith("found unexpected document separator") and "quoted" in context:
-        return f"a quoted text is not closed before `---`{opened}"
+        return (f"a quoted text is not closed before `---`{opened}", f"引号在 `---` 之前没有闭合{opened_zh}")
     if problem.startswith("found unknown escape character"):
-        return "an unknown `\\` escape in a double-quoted text: use single quotes, or write `\\\\`"
+        return ("an unknown `\\` escape in a double-quoted text: use single quotes, or write `\\\\`",
+                "双引号里有无法识别的 `\\` 转义：请改用单引号，或写成 `\\\\`")
     if problem.startswith("expected ',' or ']'"):
-        return f"in a `[...]` list, expected `,` between items or `]` at its end, found {_token(problem)}{opened}"
+        return (f"in a `[...]` list, expected `,` between items or `]` at its end, found {found}{opened}",
+                f"在 `[...]` 列表里，各项之间应是 `,`，末尾应是 `]`，这里却是{found_zh}{opened_zh}")
     if problem.startswith("expected ',' or '}'"):
-        return f"in a `{{...}}` mapping, expected `,` between items or `}}` at its end, found {_token(problem)}{opened}"
+        return (f"in a `{{...}}` mapping, expected `,` between items or `}}` at its end, found {found}{opened}",
+                f"在 `{{...}}` 映射里，各项之间应是 `,`，末尾应是 `}}`，这里却是{found_zh}{opened_zh}")
     if problem.startswith("expected <block end>"):
-        what = "list" if "collection" in context or "sequence" in context else "mapping"
-        return (f"found {_token(problem)} where the indented {what} above should have ended: check this line's "
-                "indentation")
+        listed = "collection" in context or "sequence" in context
+        return (f"found {found} where the indented {'list' if listed else 'mapping'} above should have ended: "
+                "check this line's indentation",
+                f"这里出现了{found_zh}，而上面缩进的{'列表' if listed else '映射'}到这里应已结束：请检查本行的缩进"
+                "（同一层的内容要对齐）")
     if problem == "did not find expected key":
-        return "expected another `key: value` at this indentation: check the indentation, or quote the value"
+        return ("expected another `key: value` at this indentation: check the indentation, or quote the value",
+                "按这一行的缩进，这里应是另一个“键: 值”：请检查缩进，或给值加引号")
     if problem == "did not find expected '-' indicator":
-        return "expected another list item `- ...` at this indentation: check the indentation"
+        return ("expected another list item `- ...` at this indentation: check the indentation",
+                "按这一行的缩进，这里应是另一个列表项 `- ...`：请检查缩进")
     if problem.startswith("expected the node content") or problem == "did not find expected node content":
-        return f"expected a value here, found {_token(problem)}"
+        return f"expected a value here, found {found}", f"这里应有一个值，却是{found_zh}"
     if problem.startswith("expected '<document start>'"):
-        return f"found {_token(problem)} after the document's end: check the indentation of this line"
+        return (f"found {found} after the document's end: check the indentation of this line",
+                f"文档已经结束，后面却还有{found_zh}：请检查本行的缩进")
     if problem.startswith("found undefined alias"):
         name = problem.rsplit(" ", 1)[-1].strip("'")
-        return f"`*{name}` refers to an anchor `&{name}` that is not defined before it"
+        return (f"`*{name}` refers to an anchor `&{name}` that is not defined before it",
+                f"`*{name}` 引用的锚点 `&{name}` 在它之前没有定义")
     if context.startswith("found duplicate anchor"):
-        anchor = re.search(r"anchor '(.*)'", context)
-        return f"the anchor `&{anchor.group(1) if anchor else '...'}` is defined twice (an anchor name is given once)"
+        match = re.search(r"anchor '(.*)'", context)
+        anchor = match.group(1) if match else "..."
+        return (f"the anchor `&{anchor}` is defined twice (an anchor name is given once)",
+                f"锚点 `&{anchor}` 定义了两次（锚点名称只能定义一次）")
     if problem.startswith("could not determine a constructor for the tag"):
-        return f"an unknown tag {problem.rsplit(' ', 1)[-1]} (tags `!...` are not used in these files)"
+        tag = problem.rsplit(" ", 1)[-1]
+        return (f"an unknown tag {tag} (tags `!...` are not used in these files)",
+                f"未知的标签 {tag}（这些文件不使用 `!...` 标签）")
     if problem.startswith("expected alphabetic or numeric character"):
-        return "an anchor or alias name (after `&` or `*`) must be letters or digits"
-    return (problem or "invalid YAML") + (f" {context}" if context else "")
+        return ("an anchor or alias name (after `&` or `*`) must be letters or digits",
+                "锚点或别名的名称（`&` 或 `*` 之后）只能由字母或数字组成")
+    raw = (problem or "invalid YAML") + (f" {context}" if context else "")
+    return raw, f"YAML 格式错误：{raw}"
 
 
-def _fullwidth_near(file: str, text: str, exc: yaml.MarkedYAMLError) -> Position | None:
-    """A full-width colon after a plain name close before the error (PyYAML reports the line after it)."""
+# A problem PyYAML reports where it stops, often a line after the mistake: the mistake itself, looked for in the
+# lines from the one before the error (or before where the open bracket or quote began) to the error's line.
+_FW_STRUCTURE = "：，、；【】｛｝“”‘’"
+_FW_NEAR = re.compile(rf"(?<=[A-Za-z0-9_])[{_FW_STRUCTURE}]|[{_FW_STRUCTURE}](?=[A-Za-z0-9_])")
+_NO_SPACE_COLON = re.compile(rf"^[ \t]*(?:-[ \t]+)*{_NAME}(:)(?=[^\s:/\\])", re.M)
+
+
+def _mistake_near(file: str, text: str, exc: yaml.MarkedYAMLError) -> tuple[str, Position] | None:
+    """A full-width character next to a plain name, or a `key:value` without the space, close before the error:
+    (the character, its position). A full-width colon after a name comes first (it is the commonest)."""
     mark = exc.problem_mark
     if mark is None or not text:
         return None
@@ -304,16 +408,69 @@ def _fullwidth_near(file: str, text: str, exc: yaml.MarkedYAMLError) -> Position
     begin = text.rfind("\n", 0, max(text.rfind("\n", 0, low), 0)) + 1      # the line before, from its start
     end = text.find("\n", mark.index)
     end = len(text) if end < 0 else end
-    hits = [m.start(1) for m in _FW_COLON_LINE.finditer(text, begin, end)]
-    if not hits:
-        return None
-    index = max((i for i in hits if i < mark.index), default=hits[0])
-    return _text_position(file, text, index)
+
+    def nearest(hits: list[int]) -> int | None:
+        return max((i for i in hits if i < mark.index), default=hits[0]) if hits else None
+
+    for finder in (lambda: [m.start(1) for m in _FW_COLON_LINE.finditer(text, begin, end)],
+                   lambda: [m.start() for m in _FW_NEAR.finditer(text, begin, end) if not _in_chinese(text, m.start())],
+                   lambda: [m.start(1) for m in _NO_SPACE_COLON.finditer(text, begin, end)]):
+        index = nearest(finder())
+        if index is not None:
+            return text[index], _text_position(file, text, index)
+    return None
+
+
+def _in_chinese(text: str, index: int) -> bool:
+    """Whether the line around `text[index]` holds Chinese text (then its full-width punctuation is the text's)."""
+    start, stop = text.rfind("\n", 0, index) + 1, text.find("\n", index)
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text[start:stop if stop >= 0
+                                                                                         else len(text)])
 
 
 def _text_position(file: str, text: str, index: int) -> Position:
     line = text.count("\n", 0, index)
     return Position(file, line + 1, index - (text.rfind("\n", 0, index) + 1) + 1)
+
+
+def _syntax_diagnostic(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
+    """A YAML syntax error in plain words (English and Chinese) at the place to mend: the full-width character or
+    the missing space that caused it when there is one close before; the opening bracket or quote that is never
+    closed; else where the reader stopped."""
+    mark = exc.problem_mark or exc.context_mark
+    stop = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
+    words, words_zh = _plain_words(exc)
+    stopped_at = (f"the YAML reader stopped at line {stop.line}, column {stop.column}",
+                  f"YAML 读到第 {stop.line} 行第 {stop.column} 列停止")
+    stopped = (f"{stopped_at[0]}: {words}", f"{stopped_at[1]}：{words_zh}")
+    near = _mistake_near(file, text, exc) if isinstance(exc, (yaml.scanner.ScannerError,
+                                                              yaml.parser.ParserError)) else None
+    if near is not None and near[0] in _FULLWIDTH:
+        ch, where = near
+        return _fullwidth_words(ch, where, (f"switch the input method to half-width (半角); {stopped[0]}",
+                                            f"请把输入法切换到半角；{stopped[1]}"))
+    if near is not None:
+        where = near[1]
+        return Diagnostic("yaml-syntax", f"no space after the colon `:` at line {where.line}, column {where.column}: "
+                          "YAML needs a space after it (`key: value`)", where, stopped[0],
+                          message_zh=f"第 {where.line} 行第 {where.column} 列的冒号 `:` 后面没有空格：YAML 要求冒号后"
+                          "加一个空格（`键: 值`）", hint_zh=stopped[1])
+    problem, opener = exc.problem or "", exc.context_mark
+    if opener is not None and mark is not None and opener.line < mark.line:
+        start = Position(file, opener.line + 1, opener.column + 1)
+        if problem.startswith(("expected ',' or ']'", "expected ',' or '}'")):
+            bracket, close = ("[", "]") if problem.startswith("expected ',' or ']'") else ("{", "}")
+            kind, kind_zh = ("list", "列表") if bracket == "[" else ("mapping", "映射")
+            return Diagnostic("yaml-syntax", f"the `{bracket}...{close}` {kind} opened here is not closed: add "
+                              f"`{close}` at its end, or a `,` between two of its items", start, stopped_at[0],
+                              message_zh=f"从这里开始的 `{bracket}...{close}` {kind_zh}没有闭合：请在末尾加上 "
+                              f"`{close}`，或在两项之间加上 `,`", hint_zh=stopped_at[1])
+        if "quoted" in (exc.context or ""):
+            q = text[opener.index] if opener.index < len(text) else '"'
+            return Diagnostic("yaml-syntax", f"a quoted text is not closed: the {q} here has no closing {q}", start,
+                              stopped_at[0], message_zh=f"引号没有闭合：这里的 {q} 没有对应的结尾 {q}",
+                              hint_zh=stopped_at[1])
+    return Diagnostic("yaml-syntax", words, stop, message_zh=words_zh)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagnostic]]:
@@ -349,26 +506,17 @@ def _load(text: str, file: str, loader_class) -> tuple[list[YamlDocument], list[
     except _Limit as exc:
         mark = exc.mark
         diagnostics.append(Diagnostic("yaml-limit", exc.message,
-                                      Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)))
+                                      Position(file, mark.line + 1, mark.column + 1) if mark else Position(file),
+                                      message_zh=exc.message_zh))
     except yaml.reader.ReaderError as exc:
         ch = exc.character if isinstance(exc.character, str) else chr(exc.character)
         diagnostics.append(Diagnostic("yaml-syntax", f"the character U+{ord(ch):04X} is not allowed in a YAML file "
                                       "(a control character)", _text_position(file, text, exc.position),
-                                      "remove it, or write it as an escape in double quotes, e.g. \"\\x00\""))
+                                      "remove it, or write it as an escape in double quotes, e.g. \"\\x00\"",
+                                      message_zh=f"YAML 文件里不能有字符 U+{ord(ch):04X}（一个控制字符）",
+                                      hint_zh="请删去它，或在双引号里写成转义，例如 \"\\x00\""))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        position = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file)
-        raw = (exc.problem or "") + (f" {exc.context}" if exc.context else "")
-        colon = _fullwidth_near(file, text, exc) if isinstance(exc, (yaml.scanner.ScannerError,
-                                                                     yaml.parser.ParserError)) else None
-        if colon is not None:
-            diagnostics.append(Diagnostic("yaml-syntax", f"a full-width colon `：` at {colon.line}:{colon.column} "
-                                          "where YAML needs an ASCII colon and a space (`key: value`)", colon,
-                                          f"switch the input method to half-width; the YAML reader stopped at "
-                                          f"{position.line}:{position.column}: {_plain_words(exc)}"))
-        else:
-            diagnostics.append(Diagnostic("yaml-syntax", _plain_words(exc), position,
-                                          hint="" if _plain_words(exc) == raw else f"YAML parser: {raw}"))
+        diagnostics.append(_syntax_diagnostic(file, text, exc))
     except RecursionError:              # pragma: no cover - MAX_DEPTH stops nesting long before
         diagnostics.append(Diagnostic("yaml-limit", "nested too deeply", Position(file)))
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
@@ -392,9 +540,12 @@ def load_yaml_file(path: Path | str, display: str | None = None) -> tuple[YamlDo
         line = raw.count(b"\n", 0, exc.start) + 1
         column = len(raw[raw.rfind(b"\n", 0, exc.start) + 1:exc.start].decode("utf-8", "replace")) + 1
         return None, [Diagnostic("file-unreadable", "the file is not UTF-8 text (save it as UTF-8)",
-                                 Position(name, line, column))]
+                                 Position(name, line, column),
+                                 message_zh="文件不是 UTF-8 编码的文本（请另存为 UTF-8 编码）")]
     docs, diagnostics = load_yaml_text(text, name)
     if len(docs) > 1:
         diagnostics.append(Diagnostic("yaml-multiple-documents", "expected one YAML document, found "
-                                      f"{len(docs)}", docs[1].position()))
+                                      f"{len(docs)}", docs[1].position(),
+                                      message_zh=f"一个文件只能有一个 YAML 文档，这里有 {len(docs)} 个"
+                                      "（以 `---` 分隔）"))
     return (docs[0] if docs else YamlDocument(name, None, {(): Position(name, 1, 1)})), diagnostics
