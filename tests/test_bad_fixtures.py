@@ -57,3 +57,18 @@ def test_errors_are_collected_and_sorted(tmp_path):
     found = diagnostics_for(pack_dir)
     lines = [(d.code, d.position.line) for d in found if d.position.file.endswith("extra.yaml")]
     assert lines == [("unresolved-citation", 4), ("unknown-name", 5), ("unknown-rule", 9)]
+
+
+def test_an_unknown_name_is_said_in_chinese_too(tmp_path):
+    pack_dir = tmp_path / "mini"
+    shutil.copytree(MINI, pack_dir)
+    shutil.copytree(HERE / "unknown-name-fact-value", pack_dir, dirs_exist_ok=True)
+    (pack_dir / "rules" / "more.yaml").write_text(
+        "group: other\nrules:\n  - id: more.one\n    cite: \"3.1.1\"\n    when: {conduct: [bribery, tax_evsion]}\n"
+        "    then: {warning: x}\n", encoding="utf-8")
+    [tag] = [d for d in diagnostics_for(pack_dir) if "tax_evsion" in d.message]
+    [value] = [d for d in diagnostics_for(pack_dir) if "genral" in d.message]
+    assert "错误 unknown-name：未知的行为标记 `tax_evsion`（是不是 `tax_evasion`？可用的有：" in tag.text("zh")
+    assert ("`genral` 不是事实 `procedure` 的可选值（是不是 `general`？可用的有：general, simple）"
+            in value.text("zh"))
+    assert tag.text("en") == str(tag) and "unknown conduct tag `tax_evsion`" in str(tag)

@@ -83,6 +83,14 @@ def allowed(choices: Iterable[str], limit: int = 12) -> str:
     return f"allowed: {shown}" + (f", ... ({len(items)} in all)" if len(items) > limit else "")
 
 
+def hint_zh(name: object, choices: Iterable[str], limit: int = 12) -> str:
+    """`did_you_mean` and `allowed` in Chinese: 是不是 `x`？可用的有：a, b, ……（共 N 个）."""
+    items = sorted(choices)
+    close = difflib.get_close_matches(str(name), items, n=1, cutoff=0.6)
+    shown = ", ".join(items[:limit]) + (f", ……（共 {len(items)} 个）" if len(items) > limit else "")
+    return (f"是不是 `{close[0]}`？" if close else "") + f"可用的有：{shown}"
+
+
 QUOTE_LIMIT = 60
 
 

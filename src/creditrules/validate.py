@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import model as m
-from .errors import Diagnostic, Position, allowed, did_you_mean
+from .errors import Diagnostic, Position, allowed, did_you_mean, hint_zh
 from .lawtext import resolve
 from .load import display_path
 from .vocabulary import Vocabulary, pack_vocabulary
@@ -32,9 +32,15 @@ def rule_dependencies(rule: m.Rule) -> list[str]:
     return [c.rule for c in walk(rule.when) if isinstance(c, m.RuleRef)]
 
 
+_WHAT_ZH = {"event kind": "事件类型", "subject type": "主体类型", "conduct tag": "行为标记", "basis type": "依据类型",
+            "fact or field": "事实或字段", "fact": "事实", "document": "文件", "rule": "规则",
+            "rule in `overrides`": "`overrides` 中的规则", "version": "版本"}
+
+
 def _unknown(code: str, what: str, name: str, names, pos) -> Diagnostic:
     hint = " ".join(filter(None, [did_you_mean(name, names), allowed(names)]))
-    return Diagnostic(code, f"unknown {what} `{name}`", pos, hint)
+    return Diagnostic(code, f"unknown {what} `{name}`", pos, hint,
+                      message_zh=f"未知的{_WHAT_ZH.get(what, what)} `{name}`", hint_zh=hint_zh(name, names))
 
 
 def check_rule_ids(pack: m.Pack, vocab: Vocabulary) -> list[Diagnostic]:
@@ -148,7 +154,9 @@ def _check_fact_test(node: m.FactTest, vocab: Vocabulary) -> list[Diagnostic]:
             out.append(Diagnostic("fact-type", f"`{node.name}` is a whole number, not `{v}`", at))
         elif t in ("enum", "list") and v not in term.values:
             out.append(Diagnostic("unknown-name", f"`{v}` is not a value of `{node.name}`", at,
-                                  " ".join(filter(None, [did_you_mean(v, term.values), allowed(term.values)]))))
+                                  " ".join(filter(None, [did_you_mean(v, term.values), allowed(term.values)])),
+                                  message_zh=f"`{v}` 不是事实 `{node.name}` 的可选值",
+                                  hint_zh=hint_zh(v, term.values)))
         elif t == "date":
             try:
                 __import__("datetime").date.fromisoformat(str(v))
