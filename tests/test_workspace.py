@@ -67,14 +67,16 @@ def test_resolution_order_explicit_path_env_cwd_installed(tmp_path, monkeypatch,
     monkeypatch.chdir(work)
     monkeypatch.setenv("CREDITRULES_POLICIES", str(tmp_path / "env"))
 
-    assert ws.resolve("mini") == explicit                    # a folder holding pack.yaml wins
-    assert ws.locate("mini")[1] == "path"
-    shutil.rmtree(explicit)
-    assert ws.locate("mini") == (env_pack, "env")            # then $CREDITRULES_POLICIES/<j>
+    assert ws.resolve("./mini") == explicit                  # a folder path holding pack.yaml wins
+    assert ws.locate(work / "mini")[1] == "path"
+    assert ws.locate("mini") == (env_pack, "env")            # a plain name is a name: $CREDITRULES_POLICIES/<j>
     monkeypatch.delenv("CREDITRULES_POLICIES")
     assert ws.locate("mini") == (cwd_pack, "cwd")            # then ./policies/<j>
     shutil.rmtree(cwd_pack)
     assert ws.locate("mini") == (installed / "mini", "installed")
+    shutil.rmtree(installed / "mini")
+    assert ws.locate("mini") == (explicit, "path")           # a name no root knows: the folder of that name here
+    shutil.rmtree(explicit)
     assert ws.resolve(str(env_pack)) == env_pack             # any explicit folder path, wherever it is
     assert ws.resolve(env_pack) == env_pack                  # os.PathLike too
 
@@ -442,3 +444,14 @@ def test_the_disk_cache_serves_a_cold_start_and_never_a_stale_pack(tmp_path, mon
     planted = next(cache.glob("pack-*.pickle"))
     planted.write_bytes(pickle.dumps(first))                         # someone else's file, in a shared folder
     assert Workspace().loaded(pack).digest == edited.digest          # never read from there
+
+
+def test_a_folder_planted_in_the_working_directory_does_not_shadow_a_jurisdiction(tmp_path, monkeypatch, ws):
+    """Issue 13: `-j henan` in a directory holding a `henan/` pack folder still means Henan; `./henan` is that
+    folder."""
+    planted = mini_at(tmp_path / "henan")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CREDITRULES_POLICIES", raising=False)
+    folder, origin = ws.locate("henan")
+    assert folder != planted and origin == "installed" and (folder / "rules").is_dir()
+    assert ws.locate("./henan") == (planted, "path")

@@ -2,11 +2,14 @@
 
 Resolution (CONTRACT.md section 1). `resolve(name_or_path)` gives the pack folder, trying in order:
 
-1. an explicit folder path: a folder that holds a `pack.yaml` (relative to the working directory, or absolute);
+1. an explicit folder path: a folder that holds a `pack.yaml` (relative to the working directory, or absolute),
+   given as a path (`./henan`, `/srv/packs/henan`, a `Path` object);
 2. `$CREDITRULES_POLICIES/<name>`;
 3. `./policies/<name>` under the current working directory;
 4. the packs installed with the library: `<creditrules package>/policies` in a wheel install, the repository's
-   `policies/` folder in an editable or source checkout.
+   `policies/` folder in an editable or source checkout;
+5. for a plain name no root knows, a folder of that name in the working directory (so `-j mypack` works beside
+   it). A plain name is never shadowed by such a folder: a planted `./henan/` does not replace Henan (issue 13).
 
 Steps 2-4 are tried only for a plain name (no `/`, no `..`), so a name can never climb out of a root. The
 environment and the working directory are read at each call, never remembered. An unknown name is a PackError
@@ -451,7 +454,11 @@ class Workspace:
     def locate(self, name_or_path: NameOrPath) -> tuple[Path, str]:
         """(the pack folder, where it came from: path | env | cwd | installed); PackError when none."""
         text = os.fspath(name_or_path)
-        if os.path.isfile(os.path.join(text, "pack.yaml")):
+        # A plain name (`henan`) is a jurisdiction's name first: a folder of that name planted in the working
+        # directory never shadows it (issue 13); `./henan` or a Path object is a path. A plain name no root knows
+        # may still be a pack folder here.
+        named = isinstance(name_or_path, str) and _plain_name(text)
+        if not named and os.path.isfile(os.path.join(text, "pack.yaml")):
             return Path(os.path.abspath(text)), "path"
         if _plain_name(text):
             env = os.environ.get(ENV)
@@ -460,6 +467,8 @@ class Workspace:
                 candidate = os.path.join(root, text)
                 if os.path.isfile(os.path.join(candidate, "pack.yaml")):
                     return Path(os.path.abspath(candidate)), origin
+        if named and os.path.isfile(os.path.join(text, "pack.yaml")):
+            return Path(os.path.abspath(text)), "path"
         known = sorted({loc.name for loc in self.jurisdictions()})
         hint = " ".join(filter(None, [did_you_mean(text, known),
                                       "known: " + ", ".join(known) if known else "no packs found"]))

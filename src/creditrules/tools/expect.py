@@ -195,8 +195,9 @@ def _member_problem(spec: PathSpec, member: Any, pack: m.Pack, vocab: Vocabulary
     if name in ID_LISTS or name == "criteria" or name == "rules":
         known = ids["rules" if name == "rules" else "criteria" if name == "criteria" else name]
         if not isinstance(member, str) or member not in known:
-            what = {"criteria": "severe criterion (a rule concluding `severe_criterion`)", "rules": "rule"}.get(
-                name, f"{_FAMILY[name].replace('_', ' ')} id")
+            what = {"criteria": "severe criterion (a rule concluding `severe_criterion`)", "rules": "rule"}.get(name)
+            if what is None:                # (not a .get default: `_FAMILY` has no entry for criteria or rules)
+                what = f"{_FAMILY[name].replace('_', ' ')} id"
             return (f"no rule of the pack can produce {what} `{quote(member)}` in `{spec.path}`",
                     " ".join(filter(None, [did_you_mean(member, known), allowed(known, 8) if known else
                                            "the pack produces none"])))
