@@ -123,7 +123,8 @@ def test_the_staff_guide_commands_run_as_written(tmp_path, monkeypatch):
     try_dir, typo, shaanxi = (str(p) for p in dirs.values())
     assert ran("validate", try_dir).exit_code == 0
     assert ran("test", try_dir).exit_code == 1 and "2029-02-28" in ran("test", try_dir).output
-    assert ran("validate", typo).exit_code == 1 and "did you mean `tax_evasion`" in ran("validate", typo).output
+    assert ran("validate", typo).exit_code == 1 and "是不是 `tax_evasion`？" in ran("validate", typo).output  # zh
+    assert "did you mean `tax_evasion`?" in ran("validate", typo, "--lang en").output
     diff = ran("diff", try_dir)
     assert diff.exit_code == 0 and "publication.max_end" in diff.stdout and "2 years earlier" in diff.stdout
     assert ran("test policies/henan -k").exit_code == 0
