@@ -161,9 +161,17 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
                                                                   "parquet (default: from --output's suffix)"),
              input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="batch: jsonl | csv | "
                                                                 "parquet (default: from the suffix)"),
-             quiet: bool = typer.Option(False, "--quiet", "-q", help="batch: no progress bar, no summary line")):
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="batch: no progress bar, no summary line"),
+             apply_out_of_force: bool = typer.Option(False, "--apply-out-of-force", help="conduct before the pack was "
+                                                     "in force: apply its new consequences too (default: withheld, "
+                                                     "立法法 art. 104), labelled as such")):
     """Evaluate one event, or a batch: JSONL, CSV or Parquet, `-` for JSONL on stdin (a bad record is reported in
     place; every good one is still evaluated, in input order)."""
+    if _is_batch(event_file, input_format) and apply_out_of_force:
+        from .errors import Position
+        raise UsageError([Diagnostic("bad-option", "--apply-out-of-force is for one event (evaluate, explain) and "
+                                     "the library (evaluate_many(..., apply_out_of_force=True)); batches withhold",
+                                     Position())])
     if _is_batch(event_file, input_format):
         raise typer.Exit(_evaluate_batch(event_file, jurisdiction, as_of, fmt, evaluator.value, lang.value,
                                          (trace or TraceLevel.fired).value, workers, output, output_format,
@@ -173,7 +181,7 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
         raise UsageError([Diagnostic("bad-option", "--workers, --output and --output-format are for batches "
                                      "(.jsonl, .csv, .parquet or -)", Position())])
     det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value,
-                       trace=(trace or TraceLevel.full).value)
+                       trace=(trace or TraceLevel.full).value, apply_out_of_force=apply_out_of_force)
     if fmt is Fmt.json:
         import orjson
         sys.stdout.buffer.write(orjson.dumps(det.to_json(), option=orjson.OPT_INDENT_2) + b"\n")
@@ -205,7 +213,9 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
                                               "by headless Chromium; needs --output)"),
             full_text: bool = typer.Option(False, "--full-text", help="the whole provision, not its first clause"),
             output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file (default: "
-                                                  "standard output)")):
+                                                  "standard output)"),
+            apply_out_of_force: bool = typer.Option(False, "--apply-out-of-force", help="conduct before the pack "
+                                                    "was in force: apply its new consequences too")):
     """Why: the verdict in one line, then every conclusion with its rule and the article's own words."""
     from .explain import (
         explanation_data,
@@ -215,7 +225,7 @@ def explain(event_file: Path = typer.Argument(..., help="one event (YAML/JSON)")
         why_not_data,
         why_not_tree,
     )
-    found = api.evaluation(event_file, jurisdiction, as_of, lang=lang.value)
+    found = api.evaluation(event_file, jurisdiction, as_of, lang=lang.value, apply_out_of_force=apply_out_of_force)
     if sanction and sanction not in {s["id"] for s in found.determination["sanctions"]}:
         if sanction not in known_outcome_ids(found.plan):
             raise unknown_outcome(found.plan, sanction)
