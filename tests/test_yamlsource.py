@@ -221,3 +221,19 @@ def test_creditrules_test_says_the_syntax_error_of_an_invalid_pack_in_either_lan
     assert result.exit_code == 1
     [message] = [line for line in result.output.splitlines() if "extra.yaml:6:" in line]
     assert words in message and "extra.yaml:6:21" in message        # the opening quote
+
+
+def test_no_shipped_file_is_flagged_though_their_chinese_text_is_full_of_full_width_punctuation():
+    """Titles, notes and warnings (the Jilin draft's 【】 among them) load without a diagnostic."""
+    from pathlib import Path
+
+    from creditrules.yamlsource import _FULLWIDTH
+    root = Path(__file__).resolve().parent.parent
+    seen: dict[str, int] = {}
+    for path in [*root.glob("policies/**/*.yaml"), *root.glob("src/creditrules/vocabulary/*.yaml"),
+                 *root.glob("examples/*.yaml")]:
+        text = path.read_text(encoding="utf-8")
+        for ch in _FULLWIDTH:
+            seen[ch] = seen.get(ch, 0) + text.count(ch)
+        assert load_yaml_text(text, str(path))[1] == [], path
+    assert all(seen[ch] for ch in "：，、；【】“”（）"), seen          # the test would see a false alarm
