@@ -6,6 +6,8 @@ import importlib.util
 import time
 from pathlib import Path
 
+import pytest
+
 from creditrules.load import load_pack_dir
 from creditrules.plan.compile import compile_plan
 from creditrules.validate import validate_pack
@@ -43,3 +45,51 @@ def test_twice_the_rules_take_less_than_three_times_as_long(tmp_path):
     assert any(r.id.startswith("generated.f003.") for r in pack.rules)
     small, large = _cpu_seconds(tmp_path / "r2000"), _cpu_seconds(tmp_path / "r4000")
     assert large < 3 * small, f"2,000 rules {small:.2f} s, 4,000 rules {large:.2f} s"
+
+
+# ---- the lean YAML path (yamlsource._load_lean): the same documents as the full loaders, or it gives up -------
+
+def _yaml_files():
+    return sorted(p for pattern in ("policies/**/*.yaml", "tests/**/*.yaml", "src/**/*.yaml")
+                  for p in ROOT.glob(pattern) if p.is_file())
+
+
+def _same(lean, full):
+    assert len(lean) == len(full)
+    for a, b in zip(lean, full, strict=True):
+        assert repr(a.data) == repr(b.data)           # repr: True and 1, 1.0 and 1 differ too
+        assert a.positions == b.positions and a.key_positions == b.key_positions
+
+
+def test_the_lean_yaml_path_reads_every_shipped_file_as_the_full_loaders_do():
+    from creditrules import yamlsource
+    assert yamlsource._LEAN                           # libyaml bounds nesting: the lean path is in use
+    read = 0
+    for path in _yaml_files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        lean = yamlsource._load_lean(text, str(path))
+        full = yamlsource._load(text, str(path), yamlsource._StrictLoader)
+        if lean is not None:
+            assert not full[1], (path, full[1][:1])
+            _same(lean, full[0])
+            read += 1
+    assert read > 100
+
+
+@pytest.mark.parametrize("text", [
+    "a: " + "[" * 2000 + "]" * 2000, "a: &a [*a]", "a: 1\na: 2", "<<: {a: 1}\nb: 2", "id：x", "a: " + "1" * 5000,
+    "- " * 70 + "x", "? [a]\n: 1", "a: &x {b: 1}\nc: *x\n", "a: 017", "a: yes", "a: 2024-01-01", "a: .inf",
+    "x: !!binary aGVsbG8=", "", "a: 1\n---\nb: 2\n", "a: [b, c]\nd: {e: f}\n",
+    'a: &a ["lol","lol"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n'
+    'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n'])
+def test_the_lean_yaml_path_gives_up_on_what_it_does_not_read_exactly(text):
+    from creditrules import yamlsource
+    lean = yamlsource._load_lean(text, "f.yaml")
+    full = yamlsource._load(text, "f.yaml", yamlsource._StrictLoader)
+    if full[1]:                                       # every problem is left to the loaders that word it
+        assert lean is None
+    elif lean is not None:
+        _same(lean, full[0])

@@ -479,6 +479,10 @@ def load_yaml_text(text: str, file: str) -> tuple[list[YamlDocument], list[Diagn
     Never raises for bad text: a control character, an alias bomb or an alias inside what it refers to, more
     than MAX_NODES values once aliases are expanded, nesting deeper than MAX_DEPTH, a number too long to read,
     a full-width colon or comma where YAML needs an ASCII one: each is a diagnostic with its line:column."""
+    if _LEAN:
+        lean = _load_lean(text, file)
+        if lean is not None:
+            return lean, []
     if _FAST:
         try:
             docs, diagnostics = _load(text, file, _FastLoader)
@@ -549,3 +553,143 @@ def load_yaml_file(path: Path | str, display: str | None = None) -> tuple[YamlDo
                                       message_zh=f"一个文件只能有一个 YAML 文档，这里有 {len(docs)} 个"
                                       "（以 `---` 分隔）"))
     return (docs[0] if docs else YamlDocument(name, None, {(): Position(name, 1, 1)})), diagnostics
+
+
+# ---- the lean path: composed by libyaml, built without the checks a clean document does not need -------------
+# (issue 13: a 20,000-rule pack loads in under 10 s). For a document that is a plain tree of plain values it
+# gives exactly what `_load` gives -- the same values, positions and key positions (tests/test_yamlsource.py
+# compares them on every shipped file); anything else (an alias deeper or larger than the limits, a merge key, a
+# duplicate key, a value that cannot be read, a full-width colon, a syntax error ...) makes it give up, and the
+# document is read again by the loaders above, which say what is wrong.
+
+class _Unusual(Exception):
+    """Something the lean path leaves to `_load`."""
+
+
+def _libyaml_bounds_nesting() -> bool:
+    """libyaml (0.2.5 on) refuses more than 1,000 levels of nesting while it parses, so its composer's
+    recursion is bounded; an older libyaml without that limit is not used to compose."""
+    parser = _CParser("[" * 1001 + "]" * 1001)
+    try:
+        while parser.check_event():
+            parser.get_event()
+    except yaml.YAMLError:
+        return True
+    finally:
+        parser.dispose()
+    return False
+
+
+_STR = "tag:yaml.org,2002:str"
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+class _ComposedLoader(_CParser if _CParser is not None else object,        # type: ignore[misc]
+                      yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """Nodes composed by libyaml (no Python event per value), the strict loader's resolvers and constructors."""
+
+    yaml_implicit_resolvers = _StrictLoader.yaml_implicit_resolvers
+
+    def __init__(self, stream):
+        _CParser.__init__(self, stream)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self._tags: dict = {}
+
+    def resolve(self, kind, value, implicit):
+        # a plain scalar's tag depends on its text alone (no path resolvers are added): resolved once per text
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = self._tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def get_node(self):
+        node = super().get_node()
+        if node is not None:
+            _check_tree(node)
+        return node
+
+
+def _check_tree(root) -> None:
+    """The limits of `_StrictLoader.compose_node` on a composed tree, without recursion: every visit counted (an
+    alias counts as the whole of what it refers to, so a structure that contains itself ends at MAX_NODES)."""
+    stack = [(root, 1)]
+    visited = 0
+    while stack:
+        node, depth = stack.pop()
+        visited += 1
+        if depth > MAX_DEPTH or visited > MAX_NODES:
+            raise _Unusual()
+        if isinstance(node, yaml.ScalarNode):
+            if node.style == "":                # libyaml says "" for a plain scalar, PyYAML None
+                node.style = None
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        else:
+            for key, value in node.value:
+                stack.append((key, depth + 1))
+                stack.append((value, depth + 1))
+
+
+def _lean_scalar(doc: YamlDocument, loader, node, text: str, in_flow: bool, key_like: bool) -> Any:
+    if node.style is None and not node.value.isascii() and _fullwidth(doc, text, node, in_flow, key_like):
+        raise _Unusual()
+    if node.tag == _STR:
+        return node.value
+    try:
+        return loader.construct_object(node, deep=True)
+    except Exception:
+        raise _Unusual() from None
+
+
+def _lean(doc: YamlDocument, loader, node, path: tuple, text: str, in_flow: bool = False) -> Any:
+    """`_construct` for a document with nothing to report (same values, positions and key positions)."""
+    mark = node.start_mark
+    doc.positions[path] = Position(doc.file, mark.line + 1, mark.column + 1)
+    kind = type(node)
+    if kind is yaml.MappingNode:
+        flow = bool(node.flow_style)
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag in _SPECIAL_KEYS:
+                raise _Unusual()
+            key = _lean_scalar(doc, loader, key_node, text, flow, True)
+            if isinstance(key, (list, dict, set)):
+                raise _Unusual()
+            key = str(key) if not isinstance(key, (int, str)) else key
+            if key in result:
+                raise _Unusual()
+            mark = key_node.start_mark
+            doc.key_positions[path + (key,)] = Position(doc.file, mark.line + 1, mark.column + 1)
+            result[key] = _lean(doc, loader, value_node, path + (key,), text, flow)
+        return result
+    if kind is yaml.SequenceNode:
+        flow = bool(node.flow_style)
+        return [_lean(doc, loader, child, path + (i,), text, flow) for i, child in enumerate(node.value)]
+    if kind is yaml.ScalarNode:
+        return _lean_scalar(doc, loader, node, text, in_flow, not path)
+    raise _Unusual()
+
+
+def _load_lean(text: str, file: str) -> list[YamlDocument] | None:
+    """The documents of a clean text, or None: read it with `_load`."""
+    loader = None
+    try:
+        loader = _ComposedLoader(text)
+        docs = []
+        while loader.check_node():
+            node = loader.get_node()
+            doc = YamlDocument(file=file, data=None)
+            doc.data = _lean(doc, loader, node, (), text) if node is not None else None
+            docs.append(doc)
+        return docs
+    except Exception:                   # _Unusual, a syntax error, a limit ...: the loaders above say what it is
+        return None
+    finally:
+        if loader is not None:
+            loader.dispose()
+
+
+_LEAN = _CParser is not None and _libyaml_bounds_nesting()
