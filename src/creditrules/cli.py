@@ -280,7 +280,7 @@ def plan(jurisdiction: str = typer.Argument(..., help="a jurisdiction name or a 
 
 @app.command()
 def validate(packs: Optional[List[Path]] = typer.Argument(None, help="pack folders (default: every pack)"),
-             lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors (default zh)")):
+             lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors and unknown names (default zh)")):
     """Check packs: YAML shape, vocabulary, citations against the held text, rule references, the article ledger,
     and every test case (its event, its expectation paths and values; a case that asserts nothing)."""
     from .load import load_pack_dir
@@ -330,7 +330,7 @@ def test_(packs: Optional[List[str]] = typer.Argument(None, help="pack folders, 
           pattern: Optional[str] = typer.Option(None, "-k", help="only cases whose `file::name` matches: words "
                                                 "(substrings, any case) with and / or / not"),
           fmt: TestFmt = typer.Option(TestFmt.text, "--format", help="text | json | junit (JUnit XML, for CI)"),
-          lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors (default zh)")):
+          lang: Lang = typer.Option(Lang.zh, "--lang", help="language of YAML syntax errors and unknown names (default zh)")):
     """Run the YAML test cases shipped with each pack. Exit 1 when a case fails or a pack is invalid."""
     from .tools.testing import coverage, report_json, report_junit, run_selection, select
     result = run_selection(select(packs), evaluator.value, pattern)
