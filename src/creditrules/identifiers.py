@@ -7,6 +7,8 @@ identifier masked (`91**************44`): a citizen ID number is personal inform
 """
 from __future__ import annotations
 
+import datetime as dt
+
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,6 +34,28 @@ def is_valid_citizen_id(number: str) -> bool:
     number = number.strip().upper()
     body = number[:17]
     return len(number) == 18 and body.isascii() and body.isdigit() and id_check_char(body) == number[17]
+
+
+def birth_date_in_id(number: str | None) -> dt.date | None:
+    """The 出生日期码 of a citizen ID number (GB 11643-1999, digits 7-14: YYYYMMDD), when the number is valid (its
+    check character holds) and the digits are a real date; else None."""
+    if not number or not isinstance(number, str) or not is_valid_citizen_id(number):
+        return None
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def birth_date_of(subject_type: str, given: dt.date | None, subject_id: str | None,
+                  conduct_day: dt.date | None) -> dt.date | None:
+    """A natural person's birth date as the engine reads it (capacity, art. 3; minors): the one the event gives,
+    else the one its citizen ID number holds, when that is not after the conduct. One definition for every evaluator
+    (engine/facts.py, columnar/table.py)."""
+    if given is not None or subject_type != "natural_person":
+        return given
+    found = birth_date_in_id(subject_id)
+    return found if found is not None and (conduct_day is None or found <= conduct_day) else None
 
 
 def mask_identifier(identifier: str, keep: int = 2) -> str:

@@ -32,7 +32,7 @@ from .. import model as m
 from ..engine.assemble import _unread_names
 from ..errors import CreditRulesError, Position
 from ..event import MAX_INT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
-from ..identifiers import identifier_warning
+from ..identifiers import birth_date_of, identifier_warning
 from ..messages import msg
 from ..plan import conclusions as c
 from ..plan import conditions as n
@@ -258,7 +258,7 @@ class Rows:
         self.subject.append(stype)
         self.subject_id.append(sid)
         self.name_given.append(name_given)
-        self.birth.append(birth)
+        self.birth.append(birth_date_of(stype, birth, sid, occurred or decided))   # given, else the ID's
         self.persons.append(persons)
         self.conduct.append(_SEP.join(conduct) if conduct is not None else None)
         self.basis.append(btype)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..event import CreditEvent
+from ..identifiers import birth_date_of
 from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, View, date_key, fact_key, offset_key, present_key
 from ..plan.plan import Plan
 from .dates import age_on, computed, date_at
@@ -18,9 +19,17 @@ _FIELD_PRESENT: tuple[tuple[str, Callable[[CreditEvent], bool]], ...] = (
     ("conduct", lambda e: e.conduct is not None),
     ("subject.id", lambda e: e.subject.id is not None),
     ("subject.name", lambda e: e.subject.name is not None),
-    ("subject.birth_date", lambda e: e.subject.birth_date is not None),
+    ("subject.birth_date", lambda e: _birth_date(e) is not None),
     ("subject.responsible_persons", lambda e: bool(e.subject.responsible_persons)),
 )
+
+
+def _birth_date(event: CreditEvent):
+    """Given, else read from a valid citizen ID number (identifiers.birth_date_of)."""
+    s = event.subject
+    return birth_date_of(s.type, s.birth_date, s.id, event.occurred_on or event.event_date)
+
+
 _PRESENT_KEYS = tuple((present_key(path), test) for path, test in _FIELD_PRESENT)
 
 
@@ -46,6 +55,7 @@ def fact_view(event: CreditEvent, plan: Plan) -> View:
         if comp is not None:
             view[offset_key(i)] = comp
     conduct_day = event.occurred_on or event.event_date          # age at the conduct, else at the decision
-    if event.subject.birth_date is not None and conduct_day is not None:
-        view[AGE] = age_on(event.subject.birth_date, conduct_day)
+    birth = _birth_date(event)
+    if birth is not None and conduct_day is not None:
+        view[AGE] = age_on(birth, conduct_day)
     return view
