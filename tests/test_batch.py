@@ -451,3 +451,21 @@ def test_batch_command_writes_one_parquet_part_per_input_file(tmp_path):
     assert again.returncode == 1 and os.listdir(url) == ["part-00000.parquet"], again.stderr
     via_url = pq.read_table(url / "part-00000.parquet").drop(["error"])
     assert via_url.equals(pq.read_table(out / "part-00002.parquet").drop(["error"]))
+
+
+def test_lines_parsed_in_the_workers_are_the_records_of_the_jsonl_reader(tmp_path):
+    """The batch's parent only splits JSONL lines (raw_jsonl) and the workers parse them (parse_raw): the same
+    records, indexes, lines, data and errors as records.iter_jsonl, on every kind of bad line."""
+    from creditrules.batch.readers import parse_raw, raw_jsonl
+    from creditrules.records import MAX_LINE_BYTES, iter_jsonl
+    good = json.dumps(events(1)[0], ensure_ascii=False).encode("utf-8")
+    lines = [b"\xef\xbb\xbf" + good, b"", b"  \t\r", good + b"\r", b"{not json", b'{"a": 1, "a": 2}', b"[1]",
+             b'{"x": "\xff"}', b'{"x": NaN}', b"[" * 70 + b"]" * 70, b'{"x": "a\xe2\x80\xa8b"}',
+             b'{"x": ' + b"1" * 400 + b"}", b"x" * (MAX_LINE_BYTES + 10), good]
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(b"\n".join(lines))                                 # no newline at the end
+    expected = list(iter_jsonl(path, name="h.jsonl"))
+    with path.open("rb") as f:
+        got = [parse_raw(r, "h.jsonl") for r in raw_jsonl(f, "h.jsonl")]
+    assert got == expected
+    assert len(got) == len(lines) - 2 and sum(r.error is None for r in got) == 4

@@ -158,7 +158,7 @@ def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | 
         fs, path = _fs(source)
         stream = fs.open(path, "rb")
         try:
-            reader = open_input(stream, fmt, vocab, name=source, row_groups=row_groups)
+            reader = open_input(stream, fmt, vocab, name=source, row_groups=row_groups, raw=True)
         except BaseException:
             stream.close()
             raise
@@ -169,7 +169,7 @@ def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | 
             stream.close()
         reader._close = close
         return reader
-    return open_input(source, fmt, vocab, name=source, row_groups=row_groups)
+    return open_input(source, fmt, vocab, name=source, row_groups=row_groups, raw=True)
 
 
 def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], None]) -> None:

@@ -111,7 +111,7 @@ def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.P
     out_fmt = "text" if text is not None else output_format_of(out_name, output_format)
     job, plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output=out_fmt,
                          where=where, unit="row" if in_fmt == "parquet" else "line", summary=text)
-    reader = open_input(source, in_fmt, plan.vocab, name=where)
+    reader = open_input(source, in_fmt, plan.vocab, name=where, raw=True)   # JSONL parsed by the workers
     try:
         writer = open_output(output, out_fmt)
     except BaseException:

@@ -4,7 +4,8 @@ Each reader yields `records.Record`s in input order (index from 0 over the recor
 JSONL/CSV record, the 1-based row of a Parquet record) and never stops at a bad record: a record that cannot be
 read is a `Record` whose `error` says where and why; the event checker then judges every readable one.
 
-- JSONL: `records.iter_jsonl` (the robust reader: limits, duplicate keys, invalid UTF-8 per line).
+- JSONL: `records.iter_jsonl` (the robust reader: limits, duplicate keys, invalid UTF-8 per line); for a batch,
+  `raw_jsonl` (its lines, split the same way, unparsed) and `parse_raw` where the chunk is evaluated.
 - CSV: a header row, then one event per row. Column mapping and how text becomes typed values: `to_event` below
   and docs/batches.md ("CSV").
 - Parquet: read one record batch at a time (`ParquetFile.iter_batches`). Columns are either nested like the event
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..errors import Diagnostic, InputError, Position, UsageError, did_you_mean, quote
-from ..records import Record, iter_jsonl
+from ..records import _BOM, MAX_LINE_BYTES, Record, _lines, _parse, _Refused, iter_jsonl
 from ..vocabulary import Vocabulary
 from .formats import STDIO
 
@@ -245,11 +246,43 @@ def _binary(source: str | os.PathLike | BinaryIO) -> tuple[BinaryIO, str, int | 
     return stream, str(getattr(source, "name", "") or "<stream>"), None, False
 
 
+def raw_jsonl(stream: BinaryIO, file: str) -> Iterator[Record]:
+    """The records of `records.iter_jsonl`, the same indexes and lines, but a good line's JSON is not parsed here:
+    its `data` is the line's bytes, parsed later by `parse_raw` (where the record is evaluated: a batch's parent
+    only splits lines, its workers parse them). A line over the limit is the same `too-long` error."""
+    index = 0
+    for lineno, raw, length in _lines(stream):
+        if raw is not None:
+            if lineno == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM):]
+            if not raw.strip(b" \t\r"):
+                continue                                # a blank line: no record
+            yield Record(index, lineno, raw, None)
+        else:
+            yield Record(index, lineno, None, Diagnostic("too-long", f"the line is too long ({length:,} bytes; at "
+                                                         f"most {MAX_LINE_BYTES:,} for one record)",
+                                                         Position(file, lineno, 1)))
+        index += 1
+
+
+def parse_raw(record: Record, file: str) -> Record:
+    """A record of `raw_jsonl` parsed as `records.iter_jsonl` parses it (the same data, or the same error); any
+    other record as it is."""
+    if not isinstance(record.data, bytes):
+        return record
+    try:
+        return Record(record.index, record.line, _parse(record.data), None)
+    except _Refused as exc:
+        return Record(record.index, record.line, None, Diagnostic(exc.code, exc.message,
+                                                                  Position(file, record.line, exc.column)))
+
+
 def open_input(source: str | os.PathLike | BinaryIO, fmt: str, vocab: Vocabulary | None = None,
-               name: str | None = None, row_groups: Sequence[int] | None = None) -> Input:
+               name: str | None = None, row_groups: Sequence[int] | None = None, raw: bool = False) -> Input:
     """Open a batch input (a path, `-` for standard input, or a binary stream) of format jsonl, csv or parquet.
     Header and schema problems raise InputError here, before any record is read. `row_groups` (Parquet only,
-    consecutive): read only these row groups of the file; indexes and row numbers stay the file's own."""
+    consecutive): read only these row groups of the file; indexes and row numbers stay the file's own. `raw`
+    (JSONL only): records of unparsed lines (`raw_jsonl`; `parse_raw` parses one)."""
     if fmt == "parquet":
         return _open_parquet(source, vocab, name, row_groups)
     stream, display, size, owned = _binary(source)
@@ -257,7 +290,8 @@ def open_input(source: str | os.PathLike | BinaryIO, fmt: str, vocab: Vocabulary
     counting = _Counting(stream)
     close = stream.close if owned else (lambda: None)
     if fmt == "jsonl":
-        records = iter_jsonl(counting, name=display)        # type: ignore[arg-type]
+        records = (raw_jsonl(counting, display) if raw      # type: ignore[arg-type]
+                   else iter_jsonl(counting, name=display))     # type: ignore[arg-type]
     elif fmt == "csv":
         try:
             records = _csv_records(counting, display, vocab)

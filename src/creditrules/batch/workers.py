@@ -112,7 +112,10 @@ def _message(job: Job, item: BatchItem, d: Diagnostic) -> str:
 
 
 def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
-    """Evaluate one chunk and encode its output (see the module docstring)."""
+    """Evaluate one chunk and encode its output (see the module docstring). JSONL lines come unparsed (the
+    parent only splits them): they are parsed here, in the worker."""
+    from .readers import parse_raw
+    records = [parse_raw(r, job.where) for r in records]
     try:
         items = _items(job, records)
     except CreditRulesError as exc:
