@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from ..errors import Diagnostic, Position, UsageError
+from ..gcpause import paused_gc
 from ..plan.plan import Plan
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def check_name(name: str) -> str:
     return name
 
 
+@paused_gc()          # a big plan: closures by the hundred thousand, none of them garbage
 def prepare(plan: Plan, name: str) -> Prepared:
     """The backend `name` prepared for `plan` (the workspace caches it by plan digest)."""
     return BACKENDS[check_name(name)](plan)
