@@ -131,17 +131,29 @@ def test_a_bug_on_one_record_in_a_parquet_output_is_an_error_row(tmp_path, monke
     assert rows[10]["error_code"] == "internal-error" and rows[10]["line"] == 11
 
 
-def test_ctrl_c_during_a_dataset_keeps_every_part_done_and_cuts_the_running_ones_whole(tmp_path):
-    """`creditrules batch` of one Parquet file in 40 partitions on 2 worker processes, interrupted once the first
-    part is there: each part written is a valid Parquet file holding its partition's rows, or their first rows
-    for a partition cut short; the partitions not begun have no part."""
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_ctrl_c_during_a_dataset_keeps_every_part_done_and_cuts_the_running_ones_whole(tmp_path, where):
+    """`creditrules batch` of one Parquet file in 40 partitions on 2 worker processes (this machine's, or a
+    2-worker LocalCluster's), interrupted once the first part is there: each part written is a valid Parquet file
+    holding its partition's rows, or their first rows for a partition cut short; the partitions not begun have no
+    part."""
+    import contextlib
     evs = events(40 * 512, seed=8)
     source = tmp_path / "in.parquet"
     pq.write_table(pa.Table.from_pylist(evs), source, row_group_size=512)
     out = tmp_path / "out"
-    proc = subprocess.Popen(_cli("batch", source, out, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "2",
-                                 "--part-rows", "512"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    err = _interrupt_when(proc, lambda: (out / "part-00000.parquet").exists())
+    with contextlib.ExitStack() as stack:
+        if where == "dask":
+            distributed = pytest.importorskip("distributed")
+            cluster = stack.enter_context(distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                                                   processes=True, dashboard_address=None,
+                                                                   host="127.0.0.1"))
+            on = ["--scheduler", cluster.scheduler_address]
+        else:
+            on = ["--workers", "2"]
+        proc = subprocess.Popen(_cli("batch", source, out, "-j", MINI, "--as-of", AS_OF, "-q", "--part-rows", "512",
+                                     *on), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+        err = _interrupt_when(proc, lambda: (out / "part-00000.parquet").exists())
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     n, line = _count(err)

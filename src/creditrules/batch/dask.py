@@ -24,7 +24,7 @@ from typing import Any
 from .. import backends
 from ..api import DateInput
 from ..errors import Diagnostic, Position, UsageError
-from .dataset import PART_ROWS, _collect, evaluate_partition, output_paths, partitions, split
+from .dataset import PART_ROWS, DatasetInterrupted, _collect_one, evaluate_partition, output_paths, partitions, split
 from .pipeline import make_job
 from .progress import Summary
 
@@ -85,11 +85,28 @@ def evaluate_dataset(input_path_or_glob: str | os.PathLike, output_dir: str | os
     outputs = output_paths(os.fspath(output_dir), len(sources), overwrite)
     client, close = _client(scheduler)
     summary = Summary(workers=len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1)
+    import uuid
+    distributed = _dask()
+    name = f"creditrules-stop-{uuid.uuid4().hex}"
+    stop = distributed.Event(name, client=client)
     try:
         futures = client.map(evaluate_partition, [job] * len(sources), list(range(len(sources))), sources, outputs,
-                             [input_format] * len(sources), pure=False)
+                             [input_format] * len(sources), pure=False, stop_event=name)
         # in partition order: messages and counts stay in order (the same collection as a local run)
-        _collect((future.result() for future in futures), summary, report)
+        cut: list[str] = []
+        i = 0                                       # futures[:i] are collected
+        try:
+            for future in futures:
+                _collect_one(future.result(), summary, report, cut)
+                i += 1
+        except KeyboardInterrupt:
+            # Ctrl-C: the tasks running end at their next chunk (a part of the records done), those not begun
+            # return at once without a part; all of them are collected, so the message says what is there
+            stop.set()
+            for future in futures[i:]:
+                _collect_one(future.result(), summary, report, cut)
+            summary.determinations = summary.records - summary.errors
+            raise DatasetInterrupted(summary, os.fspath(output_dir), cut) from None
         summary.workers = len(client.scheduler_info(n_workers=-1).get("workers", {})) or summary.workers
     finally:
         close()

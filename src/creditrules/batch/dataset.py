@@ -1,6 +1,7 @@
-"""A partitioned dataset (files of JSONL, CSV or Parquet) into partitioned Parquet: one task per input file, each
-writing `part-NNNNN.parquet` (the flat table) in the output folder. `evaluate_partition` is the task, the same on
-this machine's worker processes (`evaluate_partitions`) and on a Dask cluster (`creditrules.batch.dask`).
+"""A partitioned dataset (files of JSONL, CSV or Parquet) into partitioned Parquet: one task per partition (a JSONL
+or CSV file, or consecutive row groups of a Parquet file: `split`), each writing `part-NNNNN.parquet` (the flat
+table) in the output folder. `evaluate_partition` is the task, the same on this machine's worker processes
+(`evaluate_partitions`) and on a Dask cluster (`creditrules.batch.dask`). Ctrl-C: DatasetInterrupted.
 
 Paths are local, or URLs (`s3://`, `gs://`, `file://` ...) read and written through fsspec when it is installed
 (with the filesystem's own package, e.g. s3fs, on every worker).
@@ -227,18 +228,29 @@ def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
         yield pa.Table.from_batches(pending, schema=schema())
 
 
+def _stopper(stop_event: str | None) -> Callable[[], bool]:
+    """Has Ctrl-C come? Asked of this worker process's Event (the local pool), or of the Dask cluster's Event of
+    this name (`distributed.Event`: one call to the scheduler per chunk)."""
+    if stop_event is None:
+        return stop_requested
+    import distributed
+    event = distributed.Event(stop_event)
+    return lambda: stop_requested() or event.is_set()
+
+
 def evaluate_partition(job: Job, partition: int, source: str | Part, output: str, input_format: str | None = None,
-                       chunk_size: int = CHUNK) -> PartitionResult:
+                       chunk_size: int = CHUNK, stop_event: str | None = None) -> PartitionResult:
     """One input file (or a Part: some row groups of a Parquet file) into one Parquet file of the flat table, in
     this process. Never raises a CreditRulesError (it does not survive pickling): a failure is returned in the
-    result and raised again by `raise_failure`."""
+    result and raised again by `raise_failure`. `stop_event`: the name of a Dask Event that says Ctrl-C came."""
     import socket
 
     from ..api import plan_for
     part = source if isinstance(source, Part) else Part(source)
     source = part.source
     result = PartitionResult(partition, str(part), output, worker=f"{socket.gethostname()}:{os.getpid()}")
-    if stop_requested():                               # Ctrl-C before it began: no part
+    stopped = _stopper(stop_event)
+    if stopped():                                      # Ctrl-C before it began: no part
         result.output, result.interrupted = "", True
         return result
     try:
@@ -255,7 +267,7 @@ def evaluate_partition(job: Job, partition: int, source: str | Part, output: str
             def chunks() -> Iterator[Any]:
                 for chunk in Runner(part_job, reader, 1, chunk_size):
                     yield chunk
-                    if stop_requested():               # Ctrl-C in the parent: this part ends here
+                    if stopped():                      # Ctrl-C in the parent: this part ends here
                         result.interrupted = True
                         return
 
