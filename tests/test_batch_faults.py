@@ -172,3 +172,41 @@ def test_ctrl_c_during_a_dataset_keeps_every_part_done_and_cuts_the_running_ones
         assert len(rows) == 512 or name in cut
         total += len(rows)
     assert total == n < len(evs)
+
+
+def test_a_sigint_during_a_write_waits_for_the_write_to_end():
+    """The parent holds SIGINT while a chunk is written and raises it right after (pipeline._HeldInterrupt)."""
+    from creditrules.batch.pipeline import _HeldInterrupt
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        pytest.skip("SIGINT is not Python's default handler in this process")
+    held = _HeldInterrupt()
+    with held:
+        held.hold()
+        os.kill(os.getpid(), signal.SIGINT)                       # comes in the middle of a write
+        time.sleep(0.05)                                          # the handler has run: nothing raised
+        assert held.pending
+        with pytest.raises(KeyboardInterrupt):
+            held.release()                                        # the write is done: now it is raised
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_batch_stopped_by_a_failure_keeps_a_parquet_file_of_the_records_written(tmp_path, monkeypatch, capsys):
+    """The pack changed during the run (the third chunk): the batch stops with pack-changed, and the Parquet file
+    holds the two chunks written before, whole, with a line saying so."""
+    from creditrules.batch import evaluate_file, workers
+    from creditrules.errors import Diagnostic, PackError
+    real = workers.evaluate_chunk
+
+    def changed(job, seq, records):
+        if seq == 2:
+            return workers.ChunkResult(seq, None, failure=("PackError", [Diagnostic("pack-changed", "changed")]))
+        return real(job, seq, records)
+    monkeypatch.setattr(workers, "evaluate_chunk", changed)
+    path = tmp_path / "e.jsonl"
+    expected = write_jsonl(path, events(100, seed=9))
+    out = tmp_path / "out.parquet"
+    with pytest.raises(PackError):
+        evaluate_file(path, MINI, AS_OF, output=out, workers=1, chunk_size=20)
+    rows = pq.read_table(out).to_pylist()
+    assert [r["event_id"] for r in rows] == expected[:40]
+    assert f"creditrules: stopped after 40 records; {out} holds the first 40 records" in capsys.readouterr().err
