@@ -16,12 +16,13 @@ in its own child process, one after another:
     cli-w2-jsonl     ... --workers 2 > /dev/null
     cli-w2-parquet   ... --workers 2 --output OUT.parquet (the flat table)
 
-Columns: events/s (wall), CPU s (user + sys of the measured process and, for the CLI, all its workers: the CLI
-waits for its spawn-started workers, so their rusage is in its RUSAGE_CHILDREN), events per CPU-second, peak MiB
-(the largest single process: ru_maxrss) and tree MiB (the sum of the RSS of the CLI and its workers, sampled every
-0.1 s with psutil), ÷zen (events/s over zen-engine's events/s in this run, and the same per CPU-second). The CLI
-figures include its start-up (imports, the pack compiled in each worker). A benchmark, not a test: it asserts
-nothing. The machine may be shared: the load average before each configuration is printed; compare within a run.
+Columns: events/s (wall), CPU s (user + sys of the measured process and, for the CLI, all its workers: the CLI waits
+for its spawn-started workers, so their rusage is in its RUSAGE_CHILDREN), events per CPU-second, peak MiB (the
+largest single process: ru_maxrss) and tree MiB (the sum of the RSS of the CLI and its workers, sampled every 0.1 s
+with psutil; with it the CLI process's own CPU, "parent CPU" after the checksum), ÷zen (events/s over zen-engine's
+events/s in this run, and the same per CPU-second). The CLI figures include its start-up (imports, the pack compiled
+in each worker). A benchmark, not a test: it asserts nothing. The machine may be shared: the load average before
+each configuration is printed; compare within a run.
 """
 from __future__ import annotations
 
@@ -70,10 +71,12 @@ def write_file(n: int, path: Path) -> None:
 
 
 class TreeRSS:
-    """The peak of the summed RSS of a process and its descendants, sampled in a thread (needs psutil)."""
+    """The peak of the summed RSS of a process and its descendants, sampled in a thread (needs psutil); also the
+    process's own CPU seconds, all its threads (`own_cpu`: the last sample before it ended, within 0.1 s)."""
 
     def __init__(self, pid: int, every: float = 0.1):
         self.peak = None
+        self.own_cpu: float | None = None
         try:
             import psutil
         except ImportError:
@@ -88,6 +91,8 @@ class TreeRSS:
     def _run(self) -> None:
         while not self.stop.is_set():
             try:
+                times = self.proc.cpu_times()
+                self.own_cpu = times.user + times.system
                 procs = [self.proc, *self.proc.children(recursive=True)]
                 total = 0
                 for p in procs:
@@ -151,7 +156,7 @@ def run_cli(config: str, n: int, path: Path) -> dict:
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{config}: the CLI exited {proc.returncode}: {text[-2000:]}")
     found = _SUMMARY.search(text)
-    result: dict[str, Any] = {"clock": clock, "tree_mib": tree_mib, "what": " ".join(
+    result: dict[str, Any] = {"clock": clock, "tree_mib": tree_mib, "parent_cpu_s": tree.own_cpu, "what": " ".join(
         ["creditrules evaluate FILE.jsonl -j henan --as-of", AS_OF, "--workers", workers[1:]]
         + (["--output OUT.parquet"] if form == "parquet" else ["> /dev/null"]))}
     if found:
@@ -251,6 +256,8 @@ def main() -> None:
             checks.append(f"{r['outputs']:,} out, {r.get('errors', 0):,} errors")
         if "severe" in r:
             checks.append(f"severe {r['severe']:,}")
+        if r.get("parent_cpu_s") is not None:
+            checks.append(f"parent CPU {r['parent_cpu_s']:.1f} s")
         if "parquet_rows" in r:
             checks.append(f"{r['parquet_rows']:,} rows, {r['parquet_mib']:.0f} MiB Parquet")
         print(f"{r['config']:<16} {r['events']:>9,} {r['wall_s']:>8.1f} {r['events_per_s']:>9,.0f} {r['cpu_s']:>8.1f} "
