@@ -341,25 +341,32 @@ def test_february_29_and_month_ends():
 
 
 def test_extreme_dates_in_whole_determinations():
-    """Publication ends past 9999-12-31, deadlines from before the table's span and from 9999-12-30, report years
-    at the edge: the columnar determinations and their warnings are the reference's."""
+    """Dates at the edges of what an event may hold (event.DATE_RANGE: 1900-01-01 to 2200-12-31), periods and
+    working days counted past them and through years whose holidays are not held (2027-2100 statutory, after 2100
+    weekends only), report years at the edge, and dates outside the range (input errors in place): the columnar
+    determinations, errors and warnings are the reference's."""
+    from creditrules.packs import compiled_pack
     rng = random.Random(20261201)
-    days = ["9999-12-31", "9999-12-30", "9996-03-01", "1900-02-28", "0001-01-01", "1948-12-31", "2101-01-03",
-            "2026-12-31", "2027-01-04", "2024-02-29", "2023-10-07", "2024-02-04"]
-    kinds = sorted(VOCAB.kinds)
-    raws = []
-    for i in range(80):
-        raws.append({"id": f"x{i}", "subject": {"type": rng.choice(["legal_person", "natural_person"])},
-                     "kind": rng.choice(kinds), "occurred_on": rng.choice(days), "conduct": [],
-                     "basis": {"type": rng.choice(["administrative_penalty_decision", "court_judgment"]),
-                               "decided_on": rng.choice(days), "effective_on": rng.choice(days)},
-                     "facts": {name: rng.choice(days) for name in ("received_by_platform_on", "notice_received_on",
-                                                                   "changed_on", "reported_on", "filing_revoked_on",
-                                                                   "removed_from_list_on", "corrected_on",
-                                                                   "review_accepted_on", "error_discovered_on")}
-                     | {"report_year": rng.choice([1, 2024, 9998, 9999]), "on_severe_list": rng.random() < 0.5}})
+    days = ["2200-12-31", "2200-12-30", "2197-03-01", "1900-02-28", "1900-01-01", "1948-12-31", "2101-01-03",
+            "2026-12-31", "2027-01-04", "2024-02-29", "2023-10-07", "2024-02-04", "1899-12-31", "9999-12-31"]
+    date_facts = ("received_by_platform_on", "notice_received_on", "changed_on", "reported_on", "filing_revoked_on",
+                  "removed_from_list_on", "corrected_on", "review_accepted_on", "error_discovered_on")
     for pack in PACKS:
-        assert check_batch(pack, raws, trace="fired") == len(raws)
+        vocab = compiled_pack(pack).vocab                  # the core set and the pack's own names
+        kinds = sorted(vocab.kinds)
+        raws = []
+        for i in range(80):
+            decided, effective = sorted([rng.choice(days), rng.choice(days)])
+            facts = {name: rng.choice(days) for name in date_facts if name in vocab.facts}
+            if "report_year" in vocab.facts:
+                facts["report_year"] = rng.choice([1900, 2024, 2199, 2200])
+            raws.append({"id": f"x{i}", "subject": {"type": rng.choice(["legal_person", "natural_person"])},
+                         "kind": rng.choice(kinds), "occurred_on": rng.choice(days), "conduct": [],
+                         "basis": {"type": rng.choice(["administrative_penalty_decision", "court_judgment"]),
+                                   "decided_on": decided, "effective_on": effective},
+                         "facts": facts | {"on_severe_list": rng.random() < 0.5}})
+        good = check_batch(pack, raws, trace="fired")
+        assert 0 < good < len(raws)                        # some in range, some rejected (1899, 9999)
 
 
 # --- output ---------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """The engine-core issue's defects, each with a test that failed on the old engine (7bdcb3b)."""
+import datetime as dt
 import json
 import shutil
 import subprocess
@@ -135,22 +136,33 @@ def test_nested_citations_are_references_and_the_words_appear_once():
 
 
 def test_a_kind_tag_or_fact_no_rule_reads_is_warned_about():
-    """Issue 12(6): a Jilin-only kind and fact sent to Henan does not come back "none" without a word."""
-    det = creditrules.evaluate({"id": "j", "subject": {"type": "legal_person"}, "kind": "government_fund_arrears",
-                                "facts": {"full_civil_capacity": True}}, "henan", "2024-06-01", lang="en")
+    """Issue 12(6): an event meant for another pack never comes back "none" without a word. A Jilin-only kind
+    sent to Henan is no name of Henan's vocabulary: an input error that says where names are declared. A kind or
+    fact of the core set that no Henan rule reads is evaluated, with a warning naming it."""
+    with pytest.raises(InputError) as exc:
+        creditrules.evaluate({"id": "j", "subject": {"type": "legal_person"}, "kind": "government_fund_arrears"},
+                             "henan", "2024-06-01", lang="en")
+    assert "government_fund_arrears" in str(exc.value) and "policies/henan/vocabulary.yaml" in str(exc.value)
+    det = creditrules.evaluate({"id": "j", "subject": {"type": "legal_person"}, "kind": "regulatory_interview",
+                                "facts": {"force_majeure": True}}, "henan", "2024-06-01", lang="en")
     assert det.dishonesty.level == "none"
-    assert any("event kind `government_fund_arrears`" in w for w in det.warnings)
-    assert any("`full_civil_capacity`" in w for w in det.warnings)
+    assert any("event kind `regulatory_interview`" in w for w in det.warnings)
+    assert any("`force_majeure`" in w for w in det.warnings)
     read = creditrules.evaluate(PENALTY, "henan", "2024-06-01")
     assert not any("no rule of pack" in w for w in read.warnings)
 
 
-def test_a_date_beyond_the_calendar_is_null_with_a_warning():
+def test_a_date_outside_the_event_range_is_an_input_error_and_a_count_past_the_calendar_is_null():
+    """Issue 13: 9999-12-31 is a typo, not a day to decide on (event.DATE_RANGE); a count that would run past the
+    last day the calendar knows is null with the computation's warning, never an exception."""
     far = dict(PENALTY, basis={"type": "administrative_penalty_decision", "decided_on": "9999-12-31",
                                "effective_on": "9999-12-31"})
-    det = creditrules.evaluate(far, "henan", "2024-06-01", lang="en")
-    assert det.publication.start.isoformat() == "9999-12-31" and det.publication.max_end is None
-    assert any("9999-12-31" in w for w in det.warnings)
+    with pytest.raises(InputError) as exc:
+        creditrules.evaluate(far, "henan", "2024-06-01", lang="en")
+    assert "1900-01-01 to 2200-12-31" in str(exc.value)
+    from creditrules.timerules import LAST_DAY, WorkingDayCalendar
+    comp = WorkingDayCalendar().add_working_days(LAST_DAY - dt.timedelta(days=3), 10)
+    assert comp.result is None and comp.beyond_calendar
 
 
 def test_write_faults_end_with_one_line_and_an_exit_code(tmp_path):

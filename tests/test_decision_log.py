@@ -38,7 +38,7 @@ KEY = b"test key: fixed, so pseudonyms are the same every run"
 
 def example_event(path: Path) -> dict:
     """An example event as the JSON a client sends."""
-    return api.read_event(path).model_dump(mode="json", exclude_none=True)
+    return api.read_event(path, api.plan_for(jurisdiction_of(path))).model_dump(mode="json", exclude_none=True)
 
 
 def jurisdiction_of(path: Path) -> str:

@@ -49,8 +49,9 @@ KEYS = {
     "version": (("id", "status", "adopted_on", "effective_from", "effective_to", "documents", "text_held", "note"),
                 ("id", "status", "documents")),
     "ledger_entry": (("status", "note", "reason", "rules"), ("status",)),
-    "rules_file": (("group", "rules", "note"), ("group", "rules")),
-    "rule": (("id", "title", "cite", "when", "then", "overrides", "versions", "note"), ("id", "cite", "then")),
+    "rules_file": (("group", "retroactivity", "rules", "note"), ("group", "rules")),
+    "rule": (("id", "title", "cite", "when", "then", "overrides", "versions", "retroactivity", "note"),
+             ("id", "cite", "then")),
     "tests_file": (("cases", "note"), ("cases",)),
     "case": (("name", "as_of", "event", "expect", "note"), ("name", "event", "expect")),
     "date": (("of", "eq", "ne", "gt", "gte", "lt", "lte"), ("of",)),
@@ -139,6 +140,11 @@ DOCS = {
     "ledger.reason": ("不在范围的理由（out_of_scope 必填）", "why it is out of scope (required for out_of_scope)"),
     "ledger.rules": ("（参考）编码该条的规则", "(for reference) the rules that encode it"),
     "rules_file.group": ("规则组：文件里的规则属于哪一类", "the group the rules of this file belong to"),
+    "retroactivity": ("对施行前行为的适用（《立法法》第一百零四条）：handling 程序从新，适用于施行时已有的记录；"
+                      "new_consequence 实体从旧，不适用于施行前的行为；more_favourable 从轻，有利于当事人而适用",
+                      "conduct before the version was in force (立法法 art. 104): handling applies to records existing "
+                      "on the effective date; new_consequence is not applied to earlier conduct; more_favourable "
+                      "applies because it favours the subject"),
     "rules_file.rules": ("规则列表", "the rules"),
     "rule.id": (
         "规则编号，全包唯一（如 severe.market_order）",
@@ -423,12 +429,15 @@ def build(vocab: Vocabulary | None = None) -> dict[str, dict]:
         "then": one_or_many({"$ref": "#/definitions/conclusion"}, _doc("rule.then")),
         "overrides": dict(defs["names"], description=_doc("rule.overrides")),
         "versions": dict(defs["names"], description=_doc("rule.versions")),
+        "retroactivity": {"type": "string", "enum": list(L.RETROACTIVITY), "description": _doc("retroactivity")},
         "note": dict(_text(), description=_doc("note"))}, KEYS["rule"], bi("一条规则", "a rule"))
 
     rules = {"$schema": DRAFT, "$id": "creditrules/rules.schema.json", "title": "creditrules rules/*.yaml",
              "description": bi("规则文件：一组规则，每条引用法条",
                                "a rules file: a group of rules, each citing the law"),
              **_obj({"group": {"type": "string", "enum": list(L.GROUPS), "description": _doc("rules_file.group")},
+                     "retroactivity": {"type": "string", "enum": list(L.RETROACTIVITY),
+                                       "description": _doc("retroactivity")},
                      "rules": {"type": "array", "items": {"$ref": "#/definitions/rule"},
                                "description": _doc("rules_file.rules")},
                      "note": dict(_text(), description=_doc("note"))}, KEYS["rules_file"]),
