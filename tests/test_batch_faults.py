@@ -210,3 +210,23 @@ def test_a_batch_stopped_by_a_failure_keeps_a_parquet_file_of_the_records_writte
     rows = pq.read_table(out).to_pylist()
     assert [r["event_id"] for r in rows] == expected[:40]
     assert f"creditrules: stopped after 40 records; {out} holds the first 40 records" in capsys.readouterr().err
+
+
+def test_a_bug_in_reading_one_line_stops_only_that_line(tmp_path, monkeypatch):
+    """The workers parse the JSONL lines: a bug there (not a bad line) is an internal-error record in place."""
+    from creditrules.batch import evaluate_file, readers
+    real = readers._parse
+
+    def buggy(raw):
+        if b'"e3"' in raw:
+            raise IndexError("test fault")
+        return real(raw)
+    monkeypatch.setattr(readers, "_parse", buggy)
+    path = tmp_path / "e.jsonl"
+    expected = write_jsonl(path, events(8))
+    out = tmp_path / "out.jsonl"
+    summary = evaluate_file(path, MINI, AS_OF, output=out, workers=1, chunk_size=4)
+    records = outputs(out.read_bytes())
+    assert ids(records) == expected[:3] + [("error", 4)] + expected[4:]
+    assert records[3]["error"]["code"] == "internal-error" and "IndexError" in records[3]["error"]["message"]
+    assert summary.exit_code == 3 and summary.internal == 1

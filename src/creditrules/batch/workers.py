@@ -98,11 +98,23 @@ def _items(job: Job, records: list[Record]) -> list[BatchItem]:
             except CreditRulesError:
                 raise
             except Exception as exc:  # noqa: BLE001
-                bug = CreditRulesError([Diagnostic(
-                    "internal-error", f"a bug in creditrules stopped this record ({exc.__class__.__name__}: "
-                    f"{_errors.shorten(str(exc), 200)}); please report it", Position(job.where, record.line, 0))])
+                bug = CreditRulesError([_bug(job, record, exc)])
                 items.append(BatchItem(record.index, error=bug, line=record.line))
         return items
+
+
+def _bug(job: Job, record: Record, exc: Exception) -> Diagnostic:
+    return Diagnostic("internal-error", f"a bug in creditrules stopped this record ({exc.__class__.__name__}: "
+                      f"{_errors.shorten(str(exc), 200)}); please report it", Position(job.where, record.line, 0))
+
+
+def _parsed(job: Job, record: Record) -> Record:
+    """A JSONL line parsed here, in the worker (readers.parse_raw); a bug in the reader stops only this record."""
+    from .readers import parse_raw
+    try:
+        return parse_raw(record, job.where)
+    except Exception as exc:  # noqa: BLE001 - as in _items: reported in place, the others go on
+        return Record(record.index, record.line, None, _bug(job, record, exc))
 
 
 def _message(job: Job, item: BatchItem, d: Diagnostic) -> str:
@@ -114,8 +126,7 @@ def _message(job: Job, item: BatchItem, d: Diagnostic) -> str:
 def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
     """Evaluate one chunk and encode its output (see the module docstring). JSONL lines come unparsed (the
     parent only splits them): they are parsed here, in the worker."""
-    from .readers import parse_raw
-    records = [parse_raw(r, job.where) for r in records]
+    records = [_parsed(job, r) for r in records]
     try:
         items = _items(job, records)
     except CreditRulesError as exc:
