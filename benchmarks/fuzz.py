@@ -19,6 +19,7 @@ but exits 1 when any of unexpected, lost or silent is not 0. The header gives th
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -60,6 +61,15 @@ def main(argv=None) -> int:
     print(f"# creditrules fuzz {time.strftime('%Y-%m-%d %H:%M:%S')}  python {sys.version.split()[0]}  "
           f"cpus {os.cpu_count()}  load {os.getloadavg()[0]:.2f}  seed {args.seed}")
     rows = []
+    collections: list = []                  # (seconds, generation) of each pass of the cyclic GC
+    began = [0.0]
+
+    def on_gc(phase, info):
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            collections.append((time.perf_counter() - began[0], info["generation"]))
+    gc.callbacks.append(on_gc)
 
     def row(label: str, t: attack.Tally, seconds: float) -> None:
         """Kept for the table, and said at once (a long run shows its progress; a stopped one keeps its rows)."""
@@ -103,6 +113,9 @@ def main(argv=None) -> int:
     if not args.no_files:
         _files(args, row)
     _table(args, rows, unwritable)
+    worst = sorted(collections, reverse=True)[:3]
+    print(f"cyclic GC: {len(collections):,} passes, {sum(c for c, _ in collections):.1f} s in all; the longest: "
+          + ", ".join(f"{c:.3f} s (generation {g})" for c, g in worst))
     return 1 if any(t.unexpected or t.lost or t.silent for _, t, _ in rows) else 0
 
 
