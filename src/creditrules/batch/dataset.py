@@ -86,15 +86,15 @@ class Part:
 
 def _row_group_sizes(source: str) -> list[int]:
     import pyarrow.parquet as pq
-    if _is_url(source):
-        fs, path = _fs(source)
-        with fs.open(path, "rb") as stream:
-            meta = pq.ParquetFile(stream).metadata
-    else:
-        try:
+    try:
+        if _is_url(source):
+            fs, path = _fs(source)
+            with fs.open(path, "rb") as stream:
+                meta = pq.ParquetFile(stream).metadata
+        else:
             meta = pq.ParquetFile(source).metadata
-        except Exception:  # noqa: BLE001 - not Parquet: one partition, whose task reports it as the reader does
-            return []
+    except Exception:  # noqa: BLE001 - not Parquet (or unreadable): one partition, whose task reports it as the
+        return []      # reader does (bad-parquet, file-missing)
     return [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
 
 
