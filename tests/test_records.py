@@ -229,3 +229,12 @@ def test_chunk_boundaries_do_not_matter(monkeypatch, tmp_path):
     monkeypatch.setattr(records, "CHUNK", 7)
     got = read(tmp_path, BOM + body)
     assert [r.data["i"] for r in got] == list(range(200)) and [r.line for r in got] == list(range(1, 201))
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_whole_number_of_more_than_max_digits_is_refused_whatever_its_sign(tmp_path, sign):
+    ok = sign + "9" * records.MAX_DIGITS
+    over = sign + "9" * (records.MAX_DIGITS + 1)        # 101 digits: passed when unsigned, before
+    got = read(tmp_path, f'{{"n": {ok}}}\n{{"n": {over}}}\n'.encode())
+    assert got[0].ok and got[0].data["n"] == int(ok)
+    assert not got[1].ok and "more than 100 digits" in got[1].error.message

@@ -186,7 +186,7 @@ def _float(text: str) -> float:
 
 
 def _int(text: str) -> int:
-    if len(text) > MAX_DIGITS + 1:
+    if len(text.lstrip("-")) > MAX_DIGITS:         # digits, whatever the sign
         raise _Number(f"a whole number with more than {MAX_DIGITS} digits")
     return int(text)
 
