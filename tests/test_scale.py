@@ -93,3 +93,23 @@ def test_the_lean_yaml_path_gives_up_on_what_it_does_not_read_exactly(text):
         assert lean is None
     elif lean is not None:
         _same(lean, full[0])
+
+
+def test_a_chain_of_fifteen_hundred_rule_references_compiles_and_decides(tmp_path):
+    """Each rule reads the one after it (`rule:`), the last one reads the event: the strata are computed without
+    recursion (a RecursionError, exit 3, before), and the first rule is decided through all the others."""
+    import creditrules
+    big_pack = _big_pack()
+    folder = tmp_path / "chain"
+    big_pack.write_pack(folder, 0)                                 # henan as it is, then the chain
+    _, cites = big_pack._base_rules(folder / "rules")
+    def rule(i: int, when: str) -> str:
+        return (f"  - id: chain.r{i:05}\n    cite: \"{cites[i % len(cites)]}\"\n    when: {when}\n"
+                f"    then: {{decision: {{id: chain_r{i:05}, value: true}}}}\n")
+    rules = [rule(i, f"{{rule: chain.r{i + 1:05}}}") for i in range(1499)]
+    rules.append(rule(1499, "{kind: administrative_penalty}"))
+    (folder / "rules" / "chain.yaml").write_text("group: other\nrules:\n" + "".join(rules), encoding="utf-8")
+    found = creditrules.evaluate({"id": "c", "kind": "administrative_penalty", "subject": {"type": "legal_person"}},
+                                 folder, "2024-06-01", trace="none")
+    decided = {d.id for d in found.decisions}
+    assert {"chain_r00000", "chain_r01499"} <= decided

@@ -227,30 +227,28 @@ def dependency_graph(pack: m.Pack) -> dict[str, list[str]]:
 
 
 def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for dep in graph.get(node, []):
-            if dep not in graph:
-                continue
-            if state.get(dep) == 1:
-                return stack[stack.index(dep):] + [dep]
-            if state.get(dep) is None:
-                found = visit(dep)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for node in graph:
-        if node not in state:
-            found = visit(node)
-            if found:
-                return found
+    """A cycle of `graph` (its nodes in order, the first repeated at the end), or None. Depth first without
+    recursion: a chain of `rule:` references may be thousands of rules long (issue 13)."""
+    state: dict[str, int] = {}          # 1: on the current path, 2: done
+    for start in graph:
+        if start in state:
+            continue
+        state[start] = 1
+        path, frames = [start], [iter(graph[start])]
+        while frames:
+            for dep in frames[-1]:
+                if dep not in graph:
+                    continue
+                if state.get(dep) == 1:
+                    return path[path.index(dep):] + [dep]
+                if dep not in state:
+                    state[dep] = 1
+                    path.append(dep)
+                    frames.append(iter(graph[dep]))
+                    break
+            else:
+                frames.pop()
+                state[path.pop()] = 2
     return None
 
 

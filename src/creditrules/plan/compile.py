@@ -153,14 +153,22 @@ def _title(cites: tuple[Cite, ...], provisions: dict[Cite, Provision]) -> str:
 def _strata(pack: m.Pack) -> dict[str, int]:
     graph = dependency_graph(pack)
     level: dict[str, int] = {}
-
-    def depth(rule_id: str) -> int:
-        if rule_id not in level:
-            level[rule_id] = 0           # validated acyclic: the provisional value is never read back
-            level[rule_id] = 1 + max((depth(d) for d in graph[rule_id] if d in graph), default=-1)
-        return level[rule_id]
-    for rule_id in graph:
-        depth(rule_id)
+    # depth first without recursion: a chain of `rule:` references may be thousands of rules long (issue 13)
+    for start in graph:
+        if start in level:
+            continue
+        stack, open_ = [(start, iter(graph[start]))], {start}
+        while stack:
+            rule_id, deps = stack[-1]
+            for d in deps:
+                if d in graph and d not in level and d not in open_:   # open_: never, validated acyclic
+                    open_.add(d)
+                    stack.append((d, iter(graph[d])))
+                    break
+            else:
+                stack.pop()
+                open_.discard(rule_id)
+                level[rule_id] = 1 + max((level.get(d, 0) for d in graph[rule_id] if d in graph), default=-1)
     return level
 
 
