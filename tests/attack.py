@@ -484,7 +484,46 @@ def _m_rule_text(text):
                                                                  else text.encode("utf-8"))
 
 
+def _m_write(relative, data):
+    def mutate(d):
+        target = d / relative
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)
+        elif target.exists() or target.is_symlink():
+            target.unlink()
+        target.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return mutate
+
+
+def _m_symlink(relative, to):
+    def mutate(d):
+        target = d / relative
+        if target.exists() or target.is_symlink():
+            target.unlink()
+        os.symlink(to, target)
+    return mutate
+
+
+def _m_fifo(relative):
+    return lambda d: os.mkfifo(d / relative)
+
+
+_RULE = ("rules:\n  - id: {id}\n    cite: \"{cite}\"\n    when: {{kind: administrative_penalty}}\n"
+         "    then: {{decision: {{id: hostile, value: true}}}}\n")
+
 PACK_MUTATIONS = {
+    "tests alias bomb": (_m_write("tests/zz_bomb.yaml", BOMB), True),
+    "pack.yaml alias bomb": (lambda d: _append(d / "pack.yaml", BOMB), True),
+    "ledger alias bomb": (lambda d: _append(d / "ledger.yaml", BOMB), True),
+    "rules/ a file": (_m_write("rules", "rules: []\n"), True),
+    "rule file FIFO": (_m_fifo("rules/zz_fifo.yaml"), True),
+    "rule file symlink out": (_m_symlink("rules/zz_out.yaml", "/etc/hostname"), True),
+    "vocabulary symlink out": (_m_symlink("vocabulary.yaml", "/etc/passwd"), True),
+    "law text not utf-8": (_m_write("source/regulation.txt", b"\xff\xfe\x00\x01 not text"), True),
+    "law text empty": (_m_write("source/regulation.txt", ""), True),
+    "rule id twice": (_m_rule_text(_RULE.format(id="dishonesty.improper_means", cite="11")), True),
+    "cite article not held": (_m_rule_text(_RULE.format(id="hostile.not_held", cite="999")), True),
+    "rule file unknown key": (_m_rule_text("rules: []\nrulez: []\n"), True),
     "years 10**9": (_m_years(10 ** 9), True),
     "years 101": (_m_years(101), True),
     "years 100": (_m_years(100), False),
