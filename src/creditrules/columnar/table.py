@@ -31,7 +31,7 @@ import polars as pl
 from .. import model as m
 from ..engine.assemble import _unread_names
 from ..errors import CreditRulesError, Position
-from ..event import MAX_INT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
+from ..event import DATE_RANGE, MAX_INT, MAX_TOTAL, MAX_VALUES, CreditEvent, check_event_model, parse_event
 from ..identifiers import birth_date_of, identifier_warning
 from ..messages import msg
 from ..plan import conclusions as c
@@ -84,12 +84,14 @@ def _date(value: Any) -> dt.date | None:
                 day = dt.date.fromisoformat(value)
             except ValueError:
                 raise _Slow from None
+            if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+                raise _Slow                      # outside the dates an event may hold: parse_event says so
             if len(_DAYS) > 200_000:
                 _DAYS.clear()
             _DAYS[value] = day
             return day
         raise _Slow
-    if type(value) is dt.date:
+    if type(value) is dt.date and DATE_RANGE[0] <= value <= DATE_RANGE[1]:
         return value
     raise _Slow
 
@@ -343,6 +345,9 @@ class Rows:
             decided = _date(basis.get("decided_on"))
             effective = _date(basis.get("effective_on"))
         occurred = _date(raw.get("occurred_on"))
+        if (effective is not None and decided is not None and effective < decided) or (
+                birth is not None and any(d is not None and d < birth for d in (occurred, decided, effective))):
+            raise _Slow                          # dates that cannot all be true: parse_event says which
         facts = {}
         given = raw.get("facts", _ABSENT)
         if given is not _ABSENT:
