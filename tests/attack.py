@@ -411,7 +411,7 @@ def judge_cli_chunk(path: Path, jurisdiction: str, tally: Tally, workers: int = 
         elif want is None:
             try:
                 want = digest(json.loads(json.dumps(creditrules.evaluate(
-                    record.data, jurisdiction, CLI_AS_OF, trace="none", lang="en").to_json())))
+                    record.data or {}, jurisdiction, CLI_AS_OF, trace="none", lang="en").to_json())))
             except Exception:  # noqa: BLE001 - counted by the events' judge
                 want = REFUSED
         if "error" in out:

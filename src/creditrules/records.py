@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Union
+from typing import Any, BinaryIO, Union, cast
 
 from .errors import Diagnostic, Position, quote
 
@@ -83,6 +83,20 @@ def iter_jsonl(source: Source, name: str | None = None) -> Iterator[Record]:
 
 
 def _records(stream: BinaryIO, file: str) -> Iterator[Record]:
+    for record in raw_records(stream, file):
+        if record.error is None:
+            try:
+                record = Record(record.index, record.line, _parse(cast(bytes, record.data)), None)
+            except _Refused as exc:
+                record = Record(record.index, record.line, None,
+                                Diagnostic(exc.code, exc.message, Position(file, record.line, exc.column)))
+        yield record
+
+
+def raw_records(stream: BinaryIO, file: str) -> Iterator[Record]:
+    """The records of a JSONL stream before their JSON is read: a good line's `data` is its bytes (a BOM on the
+    first line dropped, blank lines skipped); a line over the limit is a `too-long` error. `iter_jsonl` parses
+    them here; a batch's parent hands them to its workers to parse (batch/readers.py)."""
     index = 0
     for lineno, raw, length in _lines(stream):
         if raw is not None:
@@ -90,14 +104,11 @@ def _records(stream: BinaryIO, file: str) -> Iterator[Record]:
                 raw = raw[len(_BOM):]
             if not raw.strip(b" \t\r"):
                 continue                                # a blank line: no record
-            try:
-                data, error = _parse(raw), None
-            except _Refused as exc:
-                data, error = None, Diagnostic(exc.code, exc.message, Position(file, lineno, exc.column))
+            yield Record(index, lineno, raw, None)
         else:
-            data, error = None, Diagnostic("too-long", f"the line is too long ({length:,} bytes; at most "
-                                           f"{MAX_LINE_BYTES:,} for one record)", Position(file, lineno, 1))
-        yield Record(index, lineno, data, error)
+            yield Record(index, lineno, None, Diagnostic("too-long", f"the line is too long ({length:,} bytes; at "
+                                                         f"most {MAX_LINE_BYTES:,} for one record)",
+                                                         Position(file, lineno, 1)))
         index += 1
 
 

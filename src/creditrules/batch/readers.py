@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..errors import Diagnostic, InputError, Position, UsageError, did_you_mean, quote
-from ..records import _BOM, MAX_LINE_BYTES, Record, _lines, _parse, _Refused, iter_jsonl
+from ..records import Record, _parse, _Refused, iter_jsonl, raw_records
 from ..vocabulary import Vocabulary
 from .formats import STDIO
 
@@ -250,19 +250,7 @@ def raw_jsonl(stream: BinaryIO, file: str) -> Iterator[Record]:
     """The records of `records.iter_jsonl`, the same indexes and lines, but a good line's JSON is not parsed here:
     its `data` is the line's bytes, parsed later by `parse_raw` (where the record is evaluated: a batch's parent
     only splits lines, its workers parse them). A line over the limit is the same `too-long` error."""
-    index = 0
-    for lineno, raw, length in _lines(stream):
-        if raw is not None:
-            if lineno == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
-            if not raw.strip(b" \t\r"):
-                continue                                # a blank line: no record
-            yield Record(index, lineno, raw, None)
-        else:
-            yield Record(index, lineno, None, Diagnostic("too-long", f"the line is too long ({length:,} bytes; at "
-                                                         f"most {MAX_LINE_BYTES:,} for one record)",
-                                                         Position(file, lineno, 1)))
-        index += 1
+    return raw_records(stream, file)
 
 
 def parse_raw(record: Record, file: str) -> Record:

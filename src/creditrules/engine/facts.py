@@ -2,6 +2,7 @@
 they are named). Built once per event; the outcomes of rules are added to it stratum by stratum."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from ..event import CreditEvent
@@ -24,7 +25,7 @@ _FIELD_PRESENT: tuple[tuple[str, Callable[[CreditEvent], bool]], ...] = (
 )
 
 
-def _birth_date(event: CreditEvent):
+def _birth_date(event: CreditEvent) -> dt.date | None:
     """Given, else read from a valid citizen ID number (identifiers.birth_date_of)."""
     s = event.subject
     return birth_date_of(s.type, s.birth_date, s.id, event.occurred_on or event.event_date)
