@@ -244,18 +244,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
             ctx.missing.update(missing_of(plan, rule, outcomes, view))
             for con in rule.conclusions:
                 ctx.record(con, "undetermined")
-    # rules that could apply to this kind of event and do not: a negative conclusion cites them (not_applied)
-    for i in plan.declinable[choice.version.id, event.kind]:
-        if effective[i] is False:
-            rule = rules[i]
-            if raw[i] is True:         # set aside by an exception: that is a conclusion of both provisions
-                provisions = plan.provisions
-                ctx.record_provisions([provisions[x] for x in rule.cites], "not_applied")
-                for o in rule.overridden_by:
-                    if effective[o] is True:
-                        ctx.record_provisions([provisions[x] for x in rules[o].cites], "applied")
-            for con in rule.conclusions:
-                by_kind[type(con)].declined(rule, con)
+    _decline(plan, plan.declinable[choice.version.id, event.kind], outcomes, ctx, by_kind)
     out: dict[str, Any] = {}
     for col in collectors:
         col.emit(out)
@@ -284,6 +273,23 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
     if tracer is not None:
         tracer.determined(determination)
     return Evaluation(plan, event, view, outcomes, choice, determination, verdicts)
+
+
+def _decline(plan: Plan, declinable: tuple[int, ...], outcomes: Outcomes, ctx: Context,
+             by_kind: dict[type[c.Conclusion], Collector]) -> None:
+    """The rules that could apply to this kind of event and do not: each goes to its collector's `declined` (a
+    negative answer cites it, role not_applied); one set aside by an exception is a conclusion of both provisions."""
+    rules, provisions, raw, effective = plan.rules, plan.provisions, outcomes.raw, outcomes.effective
+    for i in declinable:
+        if effective[i] is False:
+            rule = rules[i]
+            if raw[i] is True:
+                ctx.record_provisions([provisions[x] for x in rule.cites], "not_applied")
+                for o in rule.overridden_by:
+                    if effective[o] is True:
+                        ctx.record_provisions([provisions[x] for x in rules[o].cites], "applied")
+            for con in rule.conclusions:
+                by_kind[type(con)].declined(rule, con)
 
 
 def _apply_shared(rule: PlanRule, effective: list[Truth], ctx: Context,
