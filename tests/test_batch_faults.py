@@ -177,17 +177,26 @@ def test_ctrl_c_during_a_dataset_keeps_every_part_done_and_cuts_the_running_ones
 def test_a_sigint_during_a_write_waits_for_the_write_to_end():
     """The parent holds SIGINT while a chunk is written and raises it right after (pipeline._HeldInterrupt)."""
     from creditrules.batch.pipeline import _HeldInterrupt
-    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        pytest.skip("SIGINT is not Python's default handler in this process")
-    held = _HeldInterrupt()
-    with held:
-        held.hold()
-        os.kill(os.getpid(), signal.SIGINT)                       # comes in the middle of a write
-        time.sleep(0.05)                                          # the handler has run: nothing raised
-        assert held.pending
-        with pytest.raises(KeyboardInterrupt):
-            held.release()                                        # the write is done: now it is raised
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # pytest-xdist's workers ignore SIGINT: the test puts Python's default handler in place for its duration
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        held = _HeldInterrupt()
+        with held:
+            held.hold()
+            os.kill(os.getpid(), signal.SIGINT)                   # comes in the middle of a write
+            time.sleep(0.05)                                      # the handler has run: nothing raised
+            assert held.pending
+            with pytest.raises(KeyboardInterrupt):
+                held.release()                                    # the write is done: now it is raised
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        # a caller's own handler is left alone
+        def own(signum, frame):
+            return None
+        signal.signal(signal.SIGINT, own)
+        with _HeldInterrupt():
+            assert signal.getsignal(signal.SIGINT) is own
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_a_batch_stopped_by_a_failure_keeps_a_parquet_file_of_the_records_written(tmp_path, monkeypatch, capsys):
