@@ -28,6 +28,7 @@ NOT_SCHEMA = {
     "yaml-syntax-fullwidth-bracket": "a full-width 【 breaks the YAML: the parser's error, before any schema",
     "yaml-syntax-fullwidth-case-key": "a full-width “ around a key breaks the YAML, before any schema",
     "yaml-syntax-no-space": "`key:value` without the space: the parser's error, before any schema",
+    "yaml-syntax-no-space-flow": "`{kind:x}`: one key `kind:x` to YAML; the loader says the space is missing",
     "index-stale": "the article index against the law text: a generated file, not a pack file an editor validates",
     "ledger-duplicate": "overlapping ranges (`1-2`, `2-4`) are two well-formed keys",
     "ledger-gap": "which articles the held text has: the law text, not this file",

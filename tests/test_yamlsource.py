@@ -237,3 +237,14 @@ def test_no_shipped_file_is_flagged_though_their_chinese_text_is_full_of_full_wi
             seen[ch] = seen.get(ch, 0) + text.count(ch)
         assert load_yaml_text(text, str(path))[1] == [], path
     assert all(seen[ch] for ch in "：，、；【】“”（）"), seen          # the test would see a false alarm
+
+
+def test_a_missing_space_inside_braces_is_said_at_the_colon_in_both_languages():
+    """`{kind:x}` is one key `kind:x` with no value to YAML: said at the colon, never loaded silently."""
+    from creditrules.yamlsource import load_yaml_text
+    _, problems = load_yaml_text("rules:\n  - id: a\n    when: {kind:administrative_penalty}\n", "r.yaml")
+    (found,) = problems
+    assert (found.code, found.position.line, found.position.column) == ("yaml-syntax", 3, 16)
+    assert "no space after the colon" in found.message and "冒号 `:` 后面没有空格" in found.text("zh")
+    for fine in ('a: {"kind:x": 1}\n', "a: {kind: x}\n", "a: {doc:33.1: 1}\n", "note: 'kind:x'\n"):
+        assert load_yaml_text(fine, "r.yaml")[1] == [], fine

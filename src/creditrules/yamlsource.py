@@ -246,6 +246,26 @@ def _fullwidth(doc: YamlDocument, text: str, node: yaml.ScalarNode, in_flow: boo
     return None
 
 
+_GLUED = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:(?=[^\s:])")    # `kind:x`: a name, a colon, no space after it
+
+
+def _glued_key(doc: YamlDocument, text: str, key_node: yaml.ScalarNode, value_node: yaml.Node) -> Diagnostic | None:
+    """Inside `{...}`, `kind:x` (no space after the colon) is read by YAML as one key `kind:x` with no value:
+    said at the colon, as the same mistake outside braces is (`_syntax_diagnostic`)."""
+    if (key_node.style is not None or not isinstance(key_node.value, str) or ":" not in key_node.value
+            or not (isinstance(value_node, yaml.ScalarNode) and value_node.value == "" and value_node.style is None)):
+        return None
+    glued = _GLUED.match(key_node.value)
+    if glued is None:
+        return None
+    where = _position_at(doc.file, text, key_node.start_mark, key_node.start_mark.index + glued.end() - 1)
+    return Diagnostic("yaml-syntax", f"no space after the colon `:` at line {where.line}, column {where.column}: "
+                      f"YAML reads `{shorten(key_node.value)}` as one name; it needs a space after the colon "
+                      "(`key: value`)", where,
+                      message_zh=f"第 {where.line} 行第 {where.column} 列的冒号 `:` 后面没有空格：YAML 会把 "
+                      f"`{shorten(key_node.value)}` 读成一个名称；冒号后要加一个空格（`键: 值`）")
+
+
 def _scalar(doc: YamlDocument, loader: _StrictLoader, node: yaml.Node, diagnostics: list[Diagnostic]) -> Any:
     try:
         return loader.construct_object(node, deep=True)
@@ -269,6 +289,9 @@ def _construct(doc: YamlDocument, loader: _StrictLoader, node: yaml.Node, path: 
                 found = _fullwidth(doc, text, key_node, bool(node.flow_style), True)
                 if found:
                     diagnostics.append(found)
+                glued = _glued_key(doc, text, key_node, value_node) if node.flow_style and text else None
+                if glued:
+                    diagnostics.append(glued)
             key = _scalar(doc, loader, key_node, diagnostics)
             if isinstance(key, (list, dict, set)):
                 diagnostics.append(Diagnostic("yaml-key", "a mapping key must be a plain value",
@@ -654,6 +677,8 @@ def _lean(doc: YamlDocument, loader, node, path: tuple, text: str, in_flow: bool
         result: dict = {}
         for key_node, value_node in node.value:
             if type(key_node) is not yaml.ScalarNode or key_node.tag in _SPECIAL_KEYS:
+                raise _Unusual()
+            if flow and ":" in key_node.value:          # perhaps `{kind:x}`: the full loader says so
                 raise _Unusual()
             key = _lean_scalar(doc, loader, key_node, text, flow, True)
             if isinstance(key, (list, dict, set)):
