@@ -123,6 +123,10 @@ def missing(node: n.Node) -> dict[str, Expr]:
         return acc
     if isinstance(node, n.Not):
         return missing(node.child)
+    if isinstance(node, n.AgeCompare):             # the birth date, or with it known the day of the conduct
+        unknown = truth(node).is_null()
+        born = pl.col("_birth").is_not_null()     # the base column of present:subject.birth_date (table.py)
+        return {"subject.birth_date": unknown & ~born, "occurred_on": unknown & born}
     if isinstance(node, n.DateCompare):
         left_absent = pl.col(node.left_key).is_null()
         acc = {missing_name(node.left): left_absent}

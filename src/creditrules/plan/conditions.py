@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple, Optional, Union
 
 from .. import model as m
-from .facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, View, missing_name
+from .facts import AGE, BASIS, CONDUCT, KIND, SUBJECT, View, missing_name, present_key
 
 Truth = Optional[bool]
 
@@ -324,7 +324,8 @@ class RuleHolds(_Leaf):
 
 @dataclass(frozen=True, slots=True)
 class AgeCompare(_Leaf):
-    """`age_at_event: {op: n}`: 周岁 at the conduct (engine/facts.py `age_on`)."""
+    """`age_at_event: {op: n}`: 周岁 at the conduct (engine/facts.py `age_on`). Unknown, it lacks the birth date,
+    or, with the birth date known, the day of the conduct (`occurred_on`, else `basis.decided_on`)."""
     needs = ("subject.birth_date",)
     op: str
     value: int
@@ -333,8 +334,16 @@ class AgeCompare(_Leaf):
         age = view.get(AGE)
         return None if age is None else OPS[self.op](age, self.value)
 
+    def missing(self, view: View) -> tuple[str, ...]:
+        if view.get(AGE) is not None:
+            return ()
+        return ("occurred_on",) if view.get(BIRTH_GIVEN) else self.needs
+
     def verdict(self, view: View) -> Verdict:
-        return _leaf(self, view, view.get(AGE), "subject.birth_date")
+        return Verdict(self, self.truth(view), view.get(AGE), self.missing(view))
+
+
+BIRTH_GIVEN = present_key("subject.birth_date")
 
 
 @dataclass(frozen=True, slots=True)
