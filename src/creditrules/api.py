@@ -180,6 +180,7 @@ def evaluate_many(events: Iterable[Any], jurisdiction: Union[str, os.PathLike, N
 def _stream(plan: Plan, backend: Any, records: Iterable[tuple[int, Optional[int], Any]], day: dt.date, lang: str,
             level: str, tracer: Optional[Tracer], where: str, apply_out_of_force: bool = False
             ) -> Iterator[BatchItem]:
+    words = default_workspace().trace_words(plan, lang) if level != "none" else None
     for i, line, raw in records:
         try:
             if isinstance(raw, CreditEvent):
@@ -190,7 +191,7 @@ def _stream(plan: Plan, backend: Any, records: Iterable[tuple[int, Optional[int]
             yield BatchItem(i, error=exc, line=line)
             continue
         data = determine(plan, event, day, backend, lang=lang, trace=level, tracer=tracer,
-                         apply_out_of_force=apply_out_of_force).determination
+                         apply_out_of_force=apply_out_of_force, words=words).determination
         yield BatchItem(i, data, line=line)
 
 

@@ -36,7 +36,8 @@ and `-` in place of the size, without its bytes (the loader refuses to read it a
 content only, not on where the folder is: a copied pack has the same digest.
 
 Caches. One `Workspace` owns every cache of the library (the process default is `default_workspace()`): loaded
-packs (`LoadedPack`), compiled packs, vocabularies and calendars, each an LRU of `cache_size` entries (16) keyed by
+packs (`LoadedPack`), compiled packs, prepared backends, the trace's words (engine/tracewords.py), vocabularies and
+calendars, each an LRU of `cache_size` entries (16) keyed by
 content digest (loaded and compiled packs by (folder, digest): `pack.source` differs between two copies of one
 pack), never by id() or by mtime alone.
 
@@ -435,6 +436,7 @@ class Workspace:
         self._prepared = _LRU(cache_size)              # (folder, digest, backend) -> (plan, prepared backend)
         self._vocabularies = _LRU(cache_size)          # vocabulary digest -> Vocabulary
         self._calendars = _LRU(cache_size)             # calendar folder -> _Inputs-like listing with its calendar
+        self._words = _LRU(cache_size)                 # (folder, digest, lang) -> TraceWords (the trace's words)
         self._installed: Path | None = None
 
     # resolution -----------------------------------------------------------------------------------------------
@@ -614,6 +616,17 @@ class Workspace:
                 hit = self._prepared.put(key, (plan, backends.prepare(plan, evaluator)))
             return hit[1]
 
+    def trace_words(self, plan: Any, lang: str) -> Any:
+        """The plan's trace words in `lang`, remembered across events (engine/tracewords.py), once per plan digest
+        and language."""
+        from .engine.tracewords import TraceWords
+        key = (plan.source, plan.digest, lang)
+        with self._lock:
+            hit = self._words.get_fresh(key)
+            if hit is None or hit.plan is not plan:
+                hit = self._words.put(key, TraceWords(plan, lang))
+            return hit
+
     def known(self) -> list[str]:
         """The jurisdiction names this workspace can resolve."""
         return sorted({loc.name for loc in self.jurisdictions()})
@@ -622,7 +635,7 @@ class Workspace:
         """Forget every cache (the next call lists, hashes and loads again)."""
         with self._lock:
             for cache in (self._inputs, self._loaded, self._compiled, self._prepared, self._vocabularies,
-                          self._calendars):
+                          self._calendars, self._words):
                 cache.clear()
             self._installed = None
 

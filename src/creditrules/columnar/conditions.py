@@ -142,23 +142,8 @@ def missing(node: n.Node) -> dict[str, Expr]:
 
 
 def reads(node: n.Node) -> set[str]:
-    """The columns the node's truth reads."""
-    out: set[str] = set()
-    for x in n.walk(node):
-        if isinstance(x, n.KindIn):
-            out.add(KIND)
-        elif isinstance(x, n.SubjectIn):
-            out.add(SUBJECT)
-        elif isinstance(x, n.ConductAny):
-            out.add(CONDUCT)
-        elif isinstance(x, n.BasisIn):
-            out.add(BASIS)
-        elif isinstance(x, (n.FactIs, n.FactCompare, n.FactIn, n.FactIncludesAny, n.Present, n.RuleHolds)):
-            out.add(x.key)
-        elif isinstance(x, n.AgeCompare):
-            out.add(AGE)
-        elif isinstance(x, n.DateCompare):
-            out.add(x.left_key)
-            if x.offset_key is not None:
-                out.update((x.offset_key, exists_key(x.offset_key)))
+    """The columns the node reads: the view's keys (plan/conditions.py `reads`), and for each computed date the
+    column saying whether it was worked out."""
+    out = set(n.reads(node))
+    out.update(exists_key(k) for k in list(out) if k.startswith("offset:"))
     return out

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from ..engine.assemble import Tracer, determine
+from ..engine.tracewords import TraceWords
 from ..event import CreditEvent
 from ..plan.conditions import Truth
 from ..plan.plan import Plan
@@ -30,6 +31,7 @@ class Replay:
 
 
 def determination(plan: Plan, event: CreditEvent, as_of: dt.date, raw: tuple[Truth, ...], *, lang: str = "en",
-                  trace: str = "none", tracer: Tracer | None = None) -> dict:
+                  trace: str = "none", tracer: Tracer | None = None, words: TraceWords | None = None) -> dict:
     """One event's determination (plain data), from its row's truths (by rule index)."""
-    return determine(plan, event, as_of, Replay(raw), lang=lang, trace=trace, tracer=tracer).determination
+    return determine(plan, event, as_of, Replay(raw), lang=lang, trace=trace, tracer=tracer,
+                     words=words).determination

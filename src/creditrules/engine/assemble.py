@@ -23,9 +23,9 @@ from ..plan import conclusions as c
 from ..plan.conditions import Truth, Verdict
 from ..plan.facts import KIND, View
 from ..plan.plan import Plan, PlanRule
-from .because import because
 from .collectors import COLLECTORS, Collector, Context
 from .facts import fact_view
+from .tracewords import TraceWords, rendered
 from .versions import VersionChoice, select_version
 
 TRACE_LEVELS = ("full", "fired", "none")
@@ -160,28 +160,33 @@ def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: View) -> tu
     return rule.condition.missing(view)
 
 
-def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, lang: str) -> TraceEntry:
-    """The rule's trace entry."""
-    words = _TRACE_WORDS["zh" if lang == "zh" else "en"]
+def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, lang: str,
+           words: Optional[TraceWords]) -> TraceEntry:
+    """The rule's trace entry. Its words come from `words` (remembered by the values the condition reads) or, without
+    it, are rendered from the verdict now: the same text either way."""
+    text = _TRACE_WORDS["zh" if lang == "zh" else "en"]
     outcome = _outcome(rule, outcomes)
     entry = TraceEntry(rule.id, outcome, "", [], list(rule.refs))  # type: ignore[arg-type]
     if outcome in ("not_in_version", "withheld"):
-        entry.because = words[outcome]
+        entry.because = text[outcome]
         return entry
+
+    def said(index: int) -> tuple[str, tuple[str, ...]]:
+        return words.of(index, verdicts.view, verdicts) if words is not None else rendered(verdicts[index], lang)
+
     if outcome == "overridden":
         held = _exceptions(plan, rule, outcomes, True)[0]
-        entry.because = words["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
+        entry.because = text["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
         return entry
     if outcomes.raw[rule.index] is True and outcome == "undetermined":
         pending = _exceptions(plan, rule, outcomes, None)[0]
-        entry.because = words["exception_unknown"].format(rule=pending.id,
-                                                             label=plan.provisions[pending.cites[0]].label)
-        entry.missing = list(verdicts[pending.index].missing)
+        entry.because = text["exception_unknown"].format(rule=pending.id,
+                                                            label=plan.provisions[pending.cites[0]].label)
+        entry.missing = list(said(pending.index)[1])
         return entry
-    verdict = verdicts[rule.index]
-    entry.because = because(verdict, lang)
+    entry.because, missing = said(rule.index)
     if outcome == "undetermined":
-        entry.missing = list(verdict.missing)
+        entry.missing = list(missing)
     return entry
 
 
@@ -201,8 +206,13 @@ def _unread_names(plan: Plan, event: CreditEvent, ctx: Context) -> None:
 
 
 def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared, *, lang: str = "en",
-              trace: str = "full", tracer: Optional[Tracer] = None, apply_out_of_force: bool = False) -> Evaluation:
-    """Evaluate one event: the determination as plain data (CONTRACT.md section 3), with its evaluation."""
+              trace: str = "full", tracer: Optional[Tracer] = None, apply_out_of_force: bool = False,
+              words: Optional[TraceWords] = None) -> Evaluation:
+    """Evaluate one event: the determination as plain data (CONTRACT.md section 3), with its evaluation. `words`:
+    the plan's trace words in `lang`, remembered across events (`Workspace.trace_words`; a cache, the same
+    determination without it)."""
+    if words is not None and (words.lang != lang or words.plan.digest != plan.digest):
+        words = None                     # another plan's or language's words: rendered afresh instead
     choice = select_version(plan.pack, event, as_of, lang, apply_out_of_force)
     view = fact_view(event, plan)
     outcomes = decide(plan, view, choice.version.id, backend, choice.withhold)
@@ -254,7 +264,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
              [rules[i] for i in outcomes.visited if effective[i] is not False or raw[i] is True
               or i in outcomes.withheld] if trace == "fired"
              else ())
-    entries = [_entry(plan, r, outcomes, verdicts, lang) for r in shown]
+    entries = [_entry(plan, r, outcomes, verdicts, lang, words) for r in shown]
     if tracer is not None:
         for rule, entry in zip(shown, entries):
             tracer.rule_considered(rule, entry)

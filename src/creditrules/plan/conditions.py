@@ -408,6 +408,31 @@ def walk(node: Node) -> Iterable[Node]:
         yield from walk(node.child)
 
 
+def reads(node: Node) -> tuple[str, ...]:
+    """The view keys `node` reads, sorted: its truth and its verdict (what it saw, what it misses, so its words)
+    are functions of the values at these keys, and of whether each is in the view, alone. The trace's words are
+    remembered by them (engine/tracewords.py)."""
+    out: set[str] = set()
+    for x in walk(node):
+        if isinstance(x, KindIn):
+            out.add(KIND)
+        elif isinstance(x, SubjectIn):
+            out.add(SUBJECT)
+        elif isinstance(x, ConductAny):
+            out.add(CONDUCT)
+        elif isinstance(x, BasisIn):
+            out.add(BASIS)
+        elif isinstance(x, (FactIs, FactCompare, FactIn, FactIncludesAny, Present, RuleHolds)):
+            out.add(x.key)
+        elif isinstance(x, AgeCompare):
+            out.update((AGE, BIRTH_GIVEN))
+        elif isinstance(x, DateCompare):
+            out.add(x.left_key)
+            if x.offset_key is not None:
+                out.add(x.offset_key)
+    return tuple(sorted(out))
+
+
 def possible_kinds(node: Node, rule_kinds: dict[str, Optional[frozenset[str]]]) -> Optional[frozenset[str]]:
     """The event kinds under which `node` can be other than False (None: any kind). Used by the plan to skip rules
     that are false for an event's kind without evaluating them; sound because `kind` is always given."""

@@ -188,7 +188,8 @@ class Service:
     def _evaluate_one(self, plan: Any, backend: Any, raw: Any, opts: Options, trace: str,
                       where: Position) -> Evaluation:
         event = parse_event(raw, plan.vocab, where=where)
-        return determine(plan, event, opts.as_of, backend, lang=opts.lang, trace=trace)
+        return determine(plan, event, opts.as_of, backend, lang=opts.lang, trace=trace,
+                         words=self.workspace.trace_words(plan, opts.lang))
 
     def _record(self, found: Evaluation, opts: Options, trace: str, endpoint: str, batch_id: str | None,
                 index: int | None) -> dict:
