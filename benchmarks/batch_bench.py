@@ -3,7 +3,7 @@ Parquet) and through the library, with zen-engine on the same events in the same
 
     python benchmarks/batch_bench.py                 # 1,000,000 events (a JSONL file of about 0.5 GB in $TMPDIR)
     python benchmarks/batch_bench.py -n 100000
-    python benchmarks/batch_bench.py -n 10000 --only cli-w2-jsonl,cli-w2-parquet --json small.json
+    python benchmarks/batch_bench.py -n 10000 --only cli-w2-jsonl,cli-w2-flat --json small.json
 
 The events are bench.py's `generate`, in blocks of 10,000 (block k seeded 20261125 + k, ids bench-0 ...), so the
 first 10,000 of any run are the same events and nothing holds all N: the parent writes the JSONL file block by block
@@ -14,7 +14,10 @@ in its own child process, one after another:
     lib              creditrules.evaluate_many(events, jurisdiction="henan", as_of=...) -> item.to_json(), one core
     cli-w1-jsonl     creditrules evaluate FILE.jsonl -j henan --as-of ... --workers 1 > /dev/null
     cli-w2-jsonl     ... --workers 2 > /dev/null
-    cli-w2-parquet   ... --workers 2 --output OUT.parquet (the flat table)
+    cli-w1-flat      ... --workers 1 --output OUT.parquet (the flat table, the default: the columnar evaluator)
+    cli-w2-flat      ... --workers 2 --output OUT.parquet
+    cli-w2-flat-ref  ... --workers 2 --output OUT.parquet --evaluator reference (the flat table, no JSON made)
+    cli-w2-full      ... --workers 2 --output OUT.parquet --table full (the reference evaluator; the JSON column)
 
 Columns: events/s (wall), CPU s (user + sys of the measured process and, for the CLI, all its workers: the CLI waits
 for its spawn-started workers, so their rusage is in its RUSAGE_CHILDREN), events per CPU-second, peak MiB (the
@@ -48,7 +51,9 @@ from bench import AS_OF, ZEN_GRAPH, Clock, Tally, generate  # noqa: E402
 
 SEED = 20261125
 BLOCK = 10_000
-CONFIGS = ("zen", "lib", "cli-w1-jsonl", "cli-w2-jsonl", "cli-w2-parquet")
+CONFIGS = ("zen", "lib", "cli-w1-jsonl", "cli-w2-jsonl", "cli-w1-flat", "cli-w2-flat", "cli-w2-flat-ref",
+           "cli-w2-full")
+_OPTIONS = {"jsonl": [], "flat": [], "flat-ref": ["--evaluator", "reference"], "full": ["--table", "full"]}
 _SUMMARY = re.compile(r"creditrules: ([\d,]+) events, ([\d,]+) determinations, ([\d,]+) errors")
 
 
@@ -140,12 +145,13 @@ def run_lib(n: int) -> dict:
 
 
 def run_cli(config: str, n: int, path: Path) -> dict:
-    _, workers, form = config.split("-")
+    _, workers, form = config.split("-", 2)
+    parquet = form != "jsonl"
     tmp = Path(tempfile.mkdtemp(prefix="creditrules-batch-bench-"))
     out = tmp / "out.parquet"
     command = [sys.executable, "-m", "creditrules", "evaluate", str(path), "-j", "henan", "--as-of", AS_OF,
-               "--workers", workers[1:]]
-    if form == "parquet":
+               "--workers", workers[1:], *_OPTIONS[form]]
+    if parquet:
         command += ["--output", str(out)]
     with Clock(resource.RUSAGE_CHILDREN) as clock:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -157,11 +163,14 @@ def run_cli(config: str, n: int, path: Path) -> dict:
         raise SystemExit(f"{config}: the CLI exited {proc.returncode}: {text[-2000:]}")
     found = _SUMMARY.search(text)
     result: dict[str, Any] = {"clock": clock, "tree_mib": tree_mib, "parent_cpu_s": tree.own_cpu, "what": " ".join(
-        ["creditrules evaluate FILE.jsonl -j henan --as-of", AS_OF, "--workers", workers[1:]]
-        + (["--output OUT.parquet"] if form == "parquet" else ["> /dev/null"]))}
+        ["creditrules evaluate FILE.jsonl -j henan --as-of", AS_OF, "--workers", workers[1:], *_OPTIONS[form]]
+        + (["--output OUT.parquet"] if parquet else ["> /dev/null"]))}
+    chosen = re.search(r"worker[s]?, (\w+) evaluator", text)
+    if chosen:
+        result["evaluator"] = chosen.group(1)
     if found:
         result["outputs"], _, result["errors"] = (int(x.replace(",", "")) for x in found.groups())
-    if form == "parquet":
+    if parquet:
         import pyarrow.compute as pc
         import pyarrow.parquet as pq
         table = pq.read_table(out, columns=["level", "error_code"])
@@ -258,6 +267,8 @@ def main() -> None:
             checks.append(f"severe {r['severe']:,}")
         if r.get("parent_cpu_s") is not None:
             checks.append(f"parent CPU {r['parent_cpu_s']:.1f} s")
+        if r.get("evaluator"):
+            checks.append(f"{r['evaluator']} evaluator")
         if "parquet_rows" in r:
             checks.append(f"{r['parquet_rows']:,} rows, {r['parquet_mib']:.0f} MiB Parquet")
         print(f"{r['config']:<16} {r['events']:>9,} {r['wall_s']:>8.1f} {r['events_per_s']:>9,.0f} {r['cpu_s']:>8.1f} "

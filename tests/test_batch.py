@@ -111,8 +111,8 @@ def test_parquet_output_is_the_same_on_two_workers_and_holds_the_jsonl(tmp_path)
     outs = {}
     for workers in (1, 2):
         out = tmp_path / f"w{workers}.parquet"
-        s = evaluate_file(path, MINI, AS_OF, output=out, workers=workers, chunk_size=32, quiet=True)
-        assert (s.records, s.errors, s.exit_code, s.workers) == (204, 4, 1, workers)
+        s = evaluate_file(path, MINI, AS_OF, output=out, workers=workers, chunk_size=32, quiet=True, table="full")
+        assert (s.records, s.errors, s.exit_code, s.workers, s.evaluator) == (204, 4, 1, workers, "reference")
         outs[workers] = out.read_bytes()
     assert outs[1] == outs[2]
     table = pq.read_table(tmp_path / "w2.parquet")
@@ -286,6 +286,73 @@ def test_a_csv_header_with_an_unknown_column_stops_before_any_record(tmp_path):
     assert f"{path}:1:4: error unknown-column: column 2 `subject.typ`" in err and "did you mean `subject.type`?" in err
     assert f"{path}:1:21: error unknown-column: column 4 `facts.decison_final`" in err
     assert "did you mean `facts.decision_final`?" in err
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_flat_table_is_the_full_tables_columns_on_either_evaluator(tmp_path, workers):
+    """The default Parquet output is the flat table, made by the columnar evaluator without any JSON: every column
+    is the full table's (made by the reference evaluator from each determination), bad records in place."""
+    from creditrules.batch import evaluate_file
+    path = tmp_path / "events.jsonl"
+    expected = write_jsonl(path, events(300, seed=11), bad_every=40)
+    full = tmp_path / "full.parquet"
+    evaluate_file(path, MINI, AS_OF, output=full, workers=1, quiet=True, table="full")
+    reference = pq.read_table(full)
+    flats = {}
+    for evaluator in (None, "reference"):
+        out = tmp_path / f"flat-{evaluator}.parquet"
+        s = evaluate_file(path, MINI, AS_OF, output=out, workers=workers, chunk_size=64, quiet=True,
+                          evaluator=evaluator)
+        assert s.evaluator == (evaluator or "columnar")
+        bad = sum(isinstance(x, tuple) for x in expected)
+        assert (s.records, s.errors, s.exit_code) == (len(expected), bad, 1) and bad >= 7
+        flats[evaluator] = pq.read_table(out)
+    columnar = flats[None]
+    assert columnar.schema.equals(reference.schema)
+    assert columnar.column("determination").null_count == columnar.num_rows        # no JSON made
+    assert [r["event_id"] or ("error", r["line"]) for r in columnar.to_pylist()] == expected
+    assert columnar.drop(["determination"]).equals(reference.drop(["determination"]))
+    assert flats["reference"].equals(columnar)
+    levels = set(columnar.column("level").to_pylist())
+    assert {"severe", "general", "none"} <= levels                  # the comparison is not of empty outputs
+
+
+@pytest.mark.parametrize("trace", ["fired", "full"])
+def test_jsonl_on_the_columnar_evaluator_is_the_references_byte_for_byte(tmp_path, trace):
+    from creditrules.batch import evaluate_file
+    path = tmp_path / "events.jsonl"
+    write_jsonl(path, events(250, seed=13), bad_every=60)
+    outs = {}
+    for evaluator in ("reference", "columnar"):
+        out = tmp_path / f"{evaluator}.jsonl"
+        s = evaluate_file(path, MINI, AS_OF, output=out, workers=1, quiet=True, evaluator=evaluator, trace=trace,
+                          lang="zh")
+        assert s.evaluator == evaluator and s.errors == 4
+        outs[evaluator] = out.read_bytes()
+    assert outs["columnar"] == outs["reference"]
+    assert len(outs["reference"].splitlines()) == 254
+
+
+def test_the_flat_table_is_written_in_large_row_groups_and_the_full_one_in_small(tmp_path):
+    from creditrules.batch import evaluate_file
+    path = tmp_path / "events.jsonl"
+    write_jsonl(path, events(2500, seed=12))
+    for table, groups in (("flat", 1), ("full", 3)):                # 65,536 rows a group; 1,024
+        out = tmp_path / f"{table}.parquet"
+        evaluate_file(path, MINI, AS_OF, output=out, workers=1, quiet=True, table=table)
+        assert pq.ParquetFile(out).metadata.num_row_groups == groups
+
+
+def test_table_option_is_for_parquet_and_names_flat_or_full(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_jsonl(path, events(3, seed=1))
+    proc = run("evaluate", path, "-j", MINI, "--table", "full")
+    assert proc.returncode == 2 and b"--table is for a Parquet output" in proc.stderr
+    proc = run("evaluate", path, "-j", MINI, "--table", "wide", "-o", tmp_path / "x.parquet")
+    assert proc.returncode == 2 and b"unknown table `wide`" in proc.stderr
+    assert not (tmp_path / "x.parquet").exists()
+    proc = run("evaluate", path, "-j", MINI, "-o", tmp_path / "y.parquet")
+    assert proc.returncode == 0 and b"1 worker, columnar evaluator" in proc.stderr
 
 
 def test_parquet_input_nested_flat_and_typed_gives_the_same_determinations(tmp_path):

@@ -54,8 +54,9 @@ def test_ctrl_c_keeps_a_valid_parquet_file_of_every_record_done_in_order(big, tm
     path, expected = big
     out = tmp_path / "out.parquet"
     proc = subprocess.Popen(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", workers,
-                                 "-o", out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
-    # the temporary file appears when the first row group (1,024 rows) is written
+                                 "--table", "full", "-o", out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    # the temporary file appears when the first row group (1,024 rows of the full table) is written
     err = _interrupt_when(proc, lambda: any(os.path.getsize(p) > 4 for p in glob.glob(f"{out}.tmp-*")))
     assert proc.returncode == 130, err
     assert "Traceback" not in err
@@ -118,17 +119,23 @@ def test_a_bug_on_one_record_is_an_internal_error_in_place_and_exit_3(tmp_path, 
     assert "creditrules: 1,505 events, 1,499 determinations, 6 errors" in err   # 5 bad lines and the bug
 
 
-def test_a_bug_on_one_record_in_a_parquet_output_is_an_error_row(tmp_path, monkeypatch):
+@pytest.mark.parametrize("evaluator", ["columnar", "reference"])
+def test_a_bug_on_one_record_in_a_parquet_output_is_an_error_row(tmp_path, monkeypatch, evaluator):
+    """The flat table on either evaluator: a bug in the columnar evaluator hands its chunk to the reference one
+    (and says so), which finds the record; that record is an internal-error row, every other one is evaluated."""
     path = tmp_path / "e.jsonl"
     expected = write_jsonl(path, events(300, seed=6))
     _with_fault(monkeypatch, expected[10])
     out = tmp_path / "out.parquet"
-    proc = subprocess.run(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "1", "-o", out),
-                          capture_output=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(_cli("evaluate", path, "-j", MINI, "--as-of", AS_OF, "-q", "--workers", "1", "-o", out,
+                               "--evaluator", evaluator), capture_output=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 3, proc.stderr.decode()
     rows = pq.read_table(out).to_pylist()
     assert [r["event_id"] for r in rows] == expected[:10] + [None] + expected[11:]
     assert rows[10]["error_code"] == "internal-error" and rows[10]["line"] == 11
+    assert sum(r["level"] is not None for r in rows) == 299
+    handed = "the columnar evaluator failed on the chunk of records 0-299 (RuntimeError: test fault on"
+    assert (handed in proc.stderr.decode()) == (evaluator == "columnar")
 
 
 @pytest.mark.parametrize("where", ["local", "dask"])

@@ -128,10 +128,10 @@ def _is_batch(event_file: str, input_format: Optional[InputFormat] = None) -> bo
     return is_batch_file(event_file, input_format.value if input_format else None)
 
 
-def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fmt: Fmt, evaluator: str, lang: str,
-                    trace: str, workers: Optional[int] = None, output: Optional[str] = None,
+def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fmt: Fmt, evaluator: Optional[str],
+                    lang: str, trace: str, workers: Optional[int] = None, output: Optional[str] = None,
                     output_format: Optional[OutputFormat] = None, input_format: Optional[InputFormat] = None,
-                    quiet: bool = False) -> int:
+                    quiet: bool = False, table: Optional[str] = None) -> int:
     """A batch (JSONL, CSV, Parquet; `-` for stdin) through creditrules.batch: streamed, in input order, on every
     core; a bad record is an error record in place and a line on stderr. Data never goes through rich."""
     from .batch.cli import evaluate_batch
@@ -139,7 +139,7 @@ def _evaluate_batch(event_file: str, jurisdiction: str, as_of: Optional[str], fm
                           text=(lambda det: _summary_text(det, lang)) if fmt is Fmt.text else None,
                           evaluator=evaluator, lang=lang, trace=trace, workers=workers, output=output,
                           output_format=output_format.value if output_format else None,
-                          input_format=input_format.value if input_format else None, quiet=quiet)
+                          input_format=input_format.value if input_format else None, quiet=quiet, table=table)
 
 
 @app.command()
@@ -149,7 +149,9 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
              jurisdiction: str = typer.Option(..., "--jurisdiction", "-j", help="henan, jilin, xinjiang, bingtuan, or a pack folder"),
              as_of: Optional[str] = typer.Option(None, "--as-of", help="YYYY-MM-DD (default today)"),
              fmt: Fmt = typer.Option(Fmt.json, "--format"),
-             evaluator: EvaluatorName = typer.Option(EvaluatorName.reference, "--evaluator"),
+             evaluator: Optional[EvaluatorName] = typer.Option(None, "--evaluator", help="reference | columnar | "
+                                                               "durable (default: reference; a batch to the flat "
+                                                               "Parquet table: columnar)"),
              lang: Lang = typer.Option(Lang.zh, "--lang", help="language of the engine's own words (default zh, as "
                                        "for every command)"),
              trace: Optional[TraceLevel] = typer.Option(None, "--trace", help="full | fired | none (default: full for "
@@ -161,6 +163,8 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
                                                                   "parquet (default: from --output's suffix)"),
              input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="batch: jsonl | csv | "
                                                                 "parquet (default: from the suffix)"),
+             table: Optional[str] = typer.Option(None, "--table", help="batch to Parquet: flat (the columns, the "
+                                                 "default) | full (and each determination's JSON)"),
              quiet: bool = typer.Option(False, "--quiet", "-q", help="batch: no progress bar, no summary line"),
              apply_out_of_force: bool = typer.Option(False, "--apply-out-of-force", help="conduct before the pack was "
                                                      "in force: apply its new consequences too (default: withheld, "
@@ -173,14 +177,15 @@ def evaluate(event_file: str = typer.Argument(..., help="one event (YAML/JSON), 
                                      "the library (evaluate_many(..., apply_out_of_force=True)); batches withhold",
                                      Position())])
     if _is_batch(event_file, input_format):
-        raise typer.Exit(_evaluate_batch(event_file, jurisdiction, as_of, fmt, evaluator.value, lang.value,
-                                         (trace or TraceLevel.fired).value, workers, output, output_format,
-                                         input_format, quiet))
-    if workers is not None or output is not None or output_format is not None:
+        raise typer.Exit(_evaluate_batch(event_file, jurisdiction, as_of, fmt, evaluator.value if evaluator else None,
+                                         lang.value, (trace or TraceLevel.fired).value, workers, output,
+                                         output_format, input_format, quiet, table))
+    if workers is not None or output is not None or output_format is not None or table is not None:
         from .errors import Position
-        raise UsageError([Diagnostic("bad-option", "--workers, --output and --output-format are for batches "
-                                     "(.jsonl, .csv, .parquet or -)", Position())])
-    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=evaluator.value, lang=lang.value,
+        raise UsageError([Diagnostic("bad-option", "--workers, --output, --output-format and --table are for "
+                                     "batches (.jsonl, .csv, .parquet or -)", Position())])
+    det = api.evaluate(event_file, jurisdiction, as_of, evaluator=(evaluator or EvaluatorName.reference).value,
+                       lang=lang.value,
                        trace=(trace or TraceLevel.full).value, apply_out_of_force=apply_out_of_force)
     if fmt is Fmt.json:
         import orjson

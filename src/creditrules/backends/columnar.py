@@ -32,7 +32,8 @@ from ..plan.conditions import Truth
 from ..plan.facts import AGE, BASIS, CONDUCT, KIND, SUBJECT
 from ..plan.plan import Plan
 
-__all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "iter_tables", "write_parquet",
+__all__ = ["FLAT_COLUMNS", "FLAT_SCHEMA", "evaluate_table", "evaluate_batch", "evaluate_records", "iter_tables",
+           "write_parquet",
            "flat_row", "prepare", "compiled"]
 
 _DATES = pl.List(pl.Date)
@@ -116,47 +117,72 @@ def _error_rows(rows: Rows) -> pl.DataFrame:
     return pl.DataFrame(data, schema=FLAT_SCHEMA)
 
 
-def _evaluate(plan: Plan, events: Iterable[Any], as_of: dt.date, lang: str, where: str, keep_events: bool,
-              start: int = 0):
+def _evaluate(plan: Plan, records: Iterable[tuple[int, int | None, Any]], as_of: dt.date, lang: str, where: str,
+              keep_events: bool):
+    """`records`: (index, line or None, raw event) triples, in input order."""
     comp = compiled(plan, lang)
     rows = Rows(comp.spec, lang, keep_events=keep_events)
-    for i, raw in enumerate(events, start):
-        rows.add(i, raw, where)
+    lines: dict[int, int] = {}
+    for i, line, raw in records:
+        rows.add(i, raw, where, line)
+        if line is not None:
+            lines[i] = line
     frame = comp.run(rows, as_of, outcomes=keep_events)
     table = _flat(comp, frame, as_of)
+    if lines:
+        table = table.with_columns(pl.Series("line", [lines.get(i) for i in rows.index], dtype=pl.Int64))
     if rows.errors:
         table = pl.concat([table, _error_rows(rows)]).sort("index")
     return comp, rows, frame, table
+
+
+def _numbered(events: Iterable[Any], start: int = 0) -> Iterable[tuple[int, None, Any]]:
+    return ((i, None, raw) for i, raw in enumerate(events, start))
 
 
 def evaluate_table(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=None, *, lang: str = "en",
                    where: str = "<batch>") -> pl.DataFrame:
     """The flat determination table of a batch: one row per record, in input order (FLAT_SCHEMA)."""
     plan = _plan(plan)
-    return _evaluate(plan, events, _day(as_of), lang, where, False)[3]
+    return _evaluate(plan, _numbered(events), _day(as_of), lang, where, False)[3]
 
 
 def evaluate_batch(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=None, *, full: bool = False,
                    lang: str = "en", trace: str = "none", where: str = "<batch>"):
     """(the flat table, None), or with `full=True` (the flat table, one `api.BatchItem` per record in input order:
     its determination as plain data, identical to `evaluate_many`'s at the same trace level, or its error)."""
+    table, items, _ = evaluate_records(plan, _numbered(events), as_of, full=full, lang=lang, trace=trace,
+                                       where=where)
+    return table, items
+
+
+def evaluate_records(plan: Plan | str | os.PathLike, records: Iterable[tuple[int, int | None, Any]], as_of=None, *,
+                     full: bool = False, lang: str = "en", trace: str = "none", where: str = "<batch>"):
+    """`evaluate_batch` over (index, line, raw event) triples (the batch engine's records: creditrules/batch/
+    workers.py): the flat table with those indexes and lines; with `full=True` the `api.BatchItem` of each record
+    (else None), in the triples' order; and the BatchItems of the records the event checker refused."""
     from ..api import BatchItem
     from ..engine.assemble import trace_level
     plan = _plan(plan)
     day = _day(as_of)
     level = trace_level(trace)
-    comp, rows, frame, table = _evaluate(plan, events, day, lang, where, full)
+    comp, rows, frame, table = _evaluate(plan, records, day, lang, where, full)
+    refused = [BatchItem(i, error=exc, line=line) for i, line, exc in rows.errors]
     if not full:
-        return table, None
+        return table, None, refused
     n_rules = len(plan.rules)
     raws = frame.select([f"raw:{i}" for i in range(n_rules)]).rows()
-    items: list[BatchItem | None] = [None] * (len(rows) + len(rows.errors))
-    for i, line, exc in rows.errors:
-        items[i] = BatchItem(i, error=exc, line=line)
+    from ..workspace import default_workspace
+    words = default_workspace().trace_words(plan, lang) if level != "none" else None
+    found = {item.index: item for item in refused}
     for k, (i, event) in enumerate(zip(rows.index, rows.events, strict=True)):
-        items[i] = BatchItem(i, determination(plan, event, day, raws[k], lang=lang, trace=level))
-    texts = [None if item is None or item.error is not None else item.to_json().decode("utf-8") for item in items]
-    return table.with_columns(pl.Series("determination", texts, dtype=pl.String)), items
+        found[i] = BatchItem(i, determination(plan, event, day, raws[k], lang=lang, trace=level, words=words))
+    by_row = table.get_column("index").to_list()
+    items = [found[i] for i in by_row]
+    for item, line in zip(items, table.get_column("line").to_list(), strict=True):
+        item.line = line
+    texts = [None if item.error is not None else item.to_json().decode("utf-8") for item in items]
+    return table.with_columns(pl.Series("determination", texts, dtype=pl.String)), items, refused
 
 
 def flat_row(det: dict) -> dict:
@@ -252,7 +278,7 @@ def iter_tables(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=Non
     day = _day(as_of)
     start = 0
     for part in _chunks(events, chunk):
-        yield _evaluate(plan, part, day, lang, where, False, start)[3]
+        yield _evaluate(plan, _numbered(part, start), day, lang, where, False)[3]
         start += len(part)
 
 

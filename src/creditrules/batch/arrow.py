@@ -13,24 +13,24 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from .. import backends
 from ..api import DateInput
 from .pipeline import make_job
 from .readers import arrow_records
 from .table import COLUMNS
-from .workers import CHUNK, Runner
+from .workers import Runner
 
 _DDL = {"int64": "bigint", "string": "string", "date": "date", "bool": "boolean", "strings": "array<string>",
         "dates": "array<date>"}
 
 
 def evaluate_arrow(batches: Iterable[Any], jurisdiction: str | os.PathLike, as_of: DateInput = None, *,
-                   evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "fired", name: str = "<arrow>",
-                   chunk_size: int = CHUNK) -> Iterator[Any]:
-    """The flat table's record batches (one per chunk of `chunk_size` rows) for the events in `batches`, in
-    order; a bad row is an error row in place. The pack is compiled once per process (the workspace)."""
+                   evaluator: str | None = None, lang: str = "en", trace: str = "fired", name: str = "<arrow>",
+                   chunk_size: int | None = None, table: str = "flat") -> Iterator[Any]:
+    """The flat table's record batches (one per chunk of `chunk_size` rows: by default 8,192 on the columnar
+    evaluator, 256 on the others) for the events in `batches`, in order; a bad row is an error row in place. The
+    pack is compiled once per process (the workspace). `evaluator`, `table`: as for `pipeline.evaluate_file`."""
     job, plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet",
-                         where=name, unit="row")
+                         where=name, unit="row", table=table)
     for result in Runner(job, arrow_records(batches, plan.vocab, name), 1, chunk_size):
         yield result.payload
 

@@ -19,13 +19,23 @@ def _check_workers(workers: int | None) -> None:
                                      "leave it out to use every core")])
 
 
+def _check_table(table: str | None, parquet: bool) -> str:
+    """`--table`: only for a Parquet output; flat by default."""
+    if table is not None and not parquet:
+        raise UsageError([Diagnostic("bad-option", "--table is for a Parquet output (the JSON Lines output is the "
+                                     "determinations themselves)", Position(), "give --output FILE.parquet")])
+    return table or "flat"
+
+
 def evaluate_batch(event_file: str, jurisdiction: str, as_of: str | None, *, text: Callable[[Any], str] | None,
-                   evaluator: str, lang: str, trace: str, workers: int | None = None, output: str | None = None,
-                   output_format: str | None = None, input_format: str | None = None,
-                   quiet: bool = False) -> int:
+                   evaluator: str | None, lang: str, trace: str, workers: int | None = None,
+                   output: str | None = None, output_format: str | None = None, input_format: str | None = None,
+                   quiet: bool = False, table: str | None = None) -> int:
     """`creditrules evaluate` on a batch: the exit code (0; 1 a bad record; 3 a bug stopped a record)."""
+    from .formats import output_format_of
     from .pipeline import evaluate_file
     _check_workers(workers)
+    chosen = _check_table(table, text is None and output_format_of(output, output_format) == "parquet")
     if text is not None and output_format == "parquet":
         raise UsageError([Diagnostic("bad-option", "--format text writes text; it cannot be Parquet", Position(),
                                      "leave out --format text, or --output-format parquet")])
@@ -37,7 +47,7 @@ def evaluate_batch(event_file: str, jurisdiction: str, as_of: str | None, *, tex
     try:
         summary = evaluate_file(event_file, jurisdiction, as_of, output=output, input_format=input_format,
                                 output_format=output_format, workers=workers, evaluator=evaluator, lang=lang,
-                                trace=trace, quiet=quiet, text=text)
+                                trace=trace, quiet=quiet, text=text, table=chosen)
     except Interrupted as stop:
         sys.stderr.write(stop.line() + "\n")
         sys.stderr.flush()
@@ -79,7 +89,11 @@ def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .
                                                 "core); not used with --scheduler"),
           input_format: str | None = typer.Option(None, "--input-format", help="jsonl | csv | parquet (default: "
                                                      "from each file's suffix)"),
-          evaluator: str = typer.Option("reference", "--evaluator", help="reference | durable"),
+          evaluator: str | None = typer.Option(None, "--evaluator", help="columnar | reference | durable "
+                                                  "(default: columnar for the flat table, reference for --table "
+                                                  "full)"),
+          table: str = typer.Option("flat", "--table", help="flat (the columns) | full (and each determination's "
+                                    "JSON)"),
           lang: str = typer.Option("en", "--lang", help="en | zh: the engine's own words"),
           trace: str = typer.Option("fired", "--trace", help="full | fired | none"),
           overwrite: bool = typer.Option(False, "--overwrite", help="replace the part-*.parquet files of an earlier "
@@ -90,12 +104,12 @@ def batch(input: str = typer.Argument(..., help="a file, a folder or a glob of .
     """Evaluate a partitioned dataset into partitioned Parquet (the flat determination table), on every core of
     this machine or on a Dask cluster (--scheduler). Exit 1 if any record was bad (each is an error row)."""
     _guarded(_batch)(input, output, jurisdiction, as_of, scheduler, workers, input_format, evaluator, lang, trace,
-                     overwrite, quiet, part_rows)
+                     overwrite, quiet, part_rows, table)
 
 
 def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, scheduler: str | None,
-           workers: int | None, input_format: str | None, evaluator: str, lang: str, trace: str,
-           overwrite: bool, quiet: bool, part_rows: int = 65_536) -> int:
+           workers: int | None, input_format: str | None, evaluator: str | None, lang: str, trace: str,
+           overwrite: bool, quiet: bool, part_rows: int = 65_536, table: str = "flat") -> int:
     import time
 
     _check_workers(workers)
@@ -112,7 +126,7 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
     from .dataset import DatasetInterrupted
     try:
         summary = _run_batch(input, output, jurisdiction, as_of, scheduler, workers, input_format, evaluator, lang,
-                             trace, overwrite, quiet, part_rows)
+                             trace, overwrite, quiet, part_rows, table)
     except DatasetInterrupted as stop:
         sys.stderr.write(stop.line() + "\n")
         sys.stderr.flush()
@@ -125,19 +139,20 @@ def _batch(input: str, output: str, jurisdiction: str, as_of: str | None, schedu
 
 
 def _run_batch(input: str, output: str, jurisdiction: str, as_of: str | None, scheduler: str | None,
-               workers: int | None, input_format: str | None, evaluator: str, lang: str, trace: str,
-               overwrite: bool, quiet: bool, part_rows: int) -> Any:
+               workers: int | None, input_format: str | None, evaluator: str | None, lang: str, trace: str,
+               overwrite: bool, quiet: bool, part_rows: int, table: str) -> Any:
     from .progress import Reporter
     with Reporter(quiet=quiet) as report:
         if scheduler:
             from .dask import evaluate_dataset
             summary = evaluate_dataset(input, output, jurisdiction, as_of=as_of, scheduler=scheduler,
                                        evaluator=evaluator, lang=lang, trace=trace, input_format=input_format,
-                                       overwrite=overwrite, report=report, part_rows=part_rows)
+                                       overwrite=overwrite, report=report, part_rows=part_rows, table=table)
         else:
             from .dataset import evaluate_partitions, output_paths, partitions, split
             from .pipeline import make_job
-            job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet")
+            job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet",
+                                  table=table)
             sources = split(partitions(input, input_format), input_format, part_rows)
             summary = evaluate_partitions(job, sources, output_paths(output, len(sources), overwrite),
                                           workers=workers, input_format=input_format, report=report)

@@ -21,7 +21,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .. import backends
 from ..api import DateInput
 from ..errors import Diagnostic, Position, UsageError
 from .dataset import PART_ROWS, DatasetInterrupted, _collect_one, evaluate_partition, output_paths, partitions, split
@@ -68,23 +67,25 @@ def _client(scheduler: Any) -> tuple[Any, Callable[[], None]]:
 
 def evaluate_dataset(input_path_or_glob: str | os.PathLike, output_dir: str | os.PathLike,
                      jurisdiction: str | os.PathLike, *, as_of: DateInput = None, scheduler: Any = None,
-                     evaluator: str = backends.DEFAULT, lang: str = "en", trace: str = "fired",
+                     evaluator: str | None = None, lang: str = "en", trace: str = "fired",
                      input_format: str | None = None, overwrite: bool = False, report: Any = None,
-                     part_rows: int = PART_ROWS) -> Summary:
+                     part_rows: int = PART_ROWS, table: str = "flat") -> Summary:
     """Evaluate every file of a dataset (JSONL, CSV or Parquet; a file, a folder or a glob) on Dask, writing
-    `output_dir/part-NNNNN.parquet` (the flat table; the partitions in the sorted order of the input files: a
-    JSONL or CSV file is one, a Parquet file's row groups are gathered into partitions of about `part_rows` rows,
-    each a task of its own, so one large file is shared by the workers).
-    `scheduler`: a `distributed.Client`, a scheduler address, or None (the current client, else a temporary
-    LocalCluster). Returns the Summary; a pack error on a worker is raised here as the PackError it was.
-    `report`: a progress.Reporter (bad records' lines, counts), as the command line passes."""
+    `output_dir/part-NNNNN.parquet` (the flat table; the partitions in the sorted order of the input files: a JSONL
+    or CSV file is one, a Parquet file's row groups are gathered into partitions of about `part_rows` rows, each a
+    task of its own, so one large file is shared by the workers). `scheduler`: a `distributed.Client`, a scheduler
+    address, or None (the current client, else a temporary LocalCluster). `evaluator`, `table`: as for
+    `evaluate_file`. Returns the Summary; a pack error on a worker is raised here as the PackError it was. `report`:
+    a progress.Reporter (bad records' lines, counts), as the command line passes."""
     import time
     started = time.perf_counter()
-    job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet")
+    job, _plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output="parquet",
+                          table=table)
     sources = split(partitions(os.fspath(input_path_or_glob), input_format), input_format, part_rows)
     outputs = output_paths(os.fspath(output_dir), len(sources), overwrite)
     client, close = _client(scheduler)
-    summary = Summary(workers=len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1)
+    summary = Summary(workers=len(client.scheduler_info(n_workers=-1).get("workers", {})) or 1,
+                      evaluator=job.evaluator)
     import uuid
     distributed = _dask()
     name = f"creditrules-stop-{uuid.uuid4().hex}"

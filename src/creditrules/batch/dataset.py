@@ -11,13 +11,14 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import CreditRulesError, Diagnostic, InputError, Position, UsageError
 from .formats import SUFFIXES, input_format_of
 from .progress import Summary
-from .workers import CHUNK, Job, Runner, stop_requested
+from .workers import Job, Runner, stop_requested
+from .writers import row_group
 
 PART = "part-{:05d}.parquet"
 
@@ -173,12 +174,12 @@ def _open_source(source: str, fmt: str, vocab: Any, row_groups: Sequence[int] | 
     return open_input(source, fmt, vocab, name=source, row_groups=row_groups, raw=True)
 
 
-def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], None]) -> None:
+def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], None], rows: int) -> None:
     """Write each chunk's record batch as it comes (`written(chunk)` once it is in the file); Ctrl-C in this
     process (held while a chunk is written) or a stop from the parent (the iterator ends) leaves a complete file
     of the rows done. Another failure leaves no file."""
     from .pipeline import _HeldInterrupt
-    from .writers import ROW_GROUP, ParquetOutput
+    from .writers import ParquetOutput
     if _is_url(output):
         import pyarrow.parquet as pq
 
@@ -189,10 +190,10 @@ def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], No
                 for chunk in chunks:
                     yield chunk.payload
                     written(chunk)
-            for table in _grouped(batches()):
-                writer.write_table(table, row_group_size=ROW_GROUP)
+            for table in _grouped(batches(), rows):
+                writer.write_table(table, row_group_size=rows)
         return
-    out = ParquetOutput(output)
+    out = ParquetOutput(output, rows)
     ok = False
     held = _HeldInterrupt()
     try:
@@ -211,17 +212,16 @@ def _write_table(output: str, chunks: Iterator[Any], written: Callable[[Any], No
         out.close(ok)
 
 
-def _grouped(batches: Iterator[Any]) -> Iterator[Any]:
-    """Record batches gathered into tables of ROW_GROUP rows, as ParquetOutput writes them."""
+def _grouped(batches: Iterator[Any], size: int) -> Iterator[Any]:
+    """Record batches gathered into tables of `size` rows, as ParquetOutput writes them."""
     import pyarrow as pa
 
     from .table import schema
-    from .writers import ROW_GROUP
     pending, rows = [], 0
     for batch in batches:
         pending.append(batch)
         rows += batch.num_rows
-        if rows >= ROW_GROUP:
+        if rows >= size:
             yield pa.Table.from_batches(pending, schema=schema())
             pending, rows = [], 0
     if pending:
@@ -239,7 +239,7 @@ def _stopper(stop_event: str | None) -> Callable[[], bool]:
 
 
 def evaluate_partition(job: Job, partition: int, source: str | Part, output: str, input_format: str | None = None,
-                       chunk_size: int = CHUNK, stop_event: str | None = None) -> PartitionResult:
+                       chunk_size: int | None = None, stop_event: str | None = None) -> PartitionResult:
     """One input file (or a Part: some row groups of a Parquet file) into one Parquet file of the flat table, in
     this process. Never raises a CreditRulesError (it does not survive pickling): a failure is returned in the
     result and raised again by `raise_failure`. `stop_event`: the name of a Dask Event that says Ctrl-C came."""
@@ -260,8 +260,8 @@ def evaluate_partition(job: Job, partition: int, source: str | Part, output: str
                                          f"{plan.digest}; the batch started with {job.digest}",
                                          Position(job.jurisdiction), "install the same pack on every worker")])
         fmt = input_format_of(source, input_format)
-        part_job = Job(job.jurisdiction, job.name, job.digest, job.as_of, job.evaluator, job.lang, job.trace,
-                       "parquet", source, "row" if fmt == "parquet" else "line")
+        part_job = replace(job, output="parquet", where=source, unit="row" if fmt == "parquet" else "line",
+                           summary=None)
         reader = _open_source(source, fmt, plan.vocab, part.row_groups)
         try:
             def chunks() -> Iterator[Any]:
@@ -276,7 +276,7 @@ def evaluate_partition(job: Job, partition: int, source: str | Part, output: str
                 result.errors += chunk.errors
                 result.internal += chunk.internal
                 result.messages += chunk.messages
-            _write_table(output, chunks(), written)
+            _write_table(output, chunks(), written, row_group(part_job.flat))
         except KeyboardInterrupt:                      # Ctrl-C, evaluated in the parent's own process
             result.interrupted = True
         finally:
@@ -331,7 +331,7 @@ def evaluate_partitions(job: Job, sources: Sequence[str | Part], outputs: list[s
     not run; DatasetInterrupted says what was done."""
     from .workers import _context, default_workers
     n = min(workers or default_workers(), len(sources))
-    summary = Summary(workers=n)
+    summary = Summary(workers=n, evaluator=job.evaluator)
     tasks = [(job, i, s, o, input_format) for i, (s, o) in enumerate(zip(sources, outputs, strict=True))]
     folder = os.path.dirname(outputs[0]) if outputs else ""
     cut: list[str] = []

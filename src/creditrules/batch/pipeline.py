@@ -14,8 +14,8 @@ from ..api import DateInput, evaluate_records, plan_for
 from .formats import STDIO, input_format_of, output_format_of
 from .progress import Reporter, Summary, _is_terminal
 from .readers import open_input
-from .workers import CHUNK, Job, Runner
-from .writers import open_output
+from .workers import Job, Runner
+from .writers import open_output, row_group
 
 
 class Interrupted(KeyboardInterrupt):
@@ -79,41 +79,66 @@ class _HeldInterrupt:
             raise KeyboardInterrupt
 
 
-def make_job(jurisdiction: str | os.PathLike, as_of: DateInput = None, *, evaluator: str = backends.DEFAULT,
+TABLES = ("flat", "full")
+
+
+def batch_evaluator(evaluator: str | None, output: str, table: str) -> str:
+    """The evaluator a batch runs: the one named, else the columnar one for the flat table (when polars is
+    installed) and the reference one for JSON. The columnar evaluator's JSON is the reference's own assembly over
+    its truths (columnar/full.py): the same determinations, no faster; its flat table needs no assembly at all."""
+    if evaluator is not None:
+        return evaluator
+    if output == "parquet" and table == "flat":
+        import importlib.util
+        if importlib.util.find_spec("polars") is not None:
+            return "columnar"
+    return backends.DEFAULT
+
+
+def make_job(jurisdiction: str | os.PathLike, as_of: DateInput = None, *, evaluator: str | None = None,
              lang: str = "en", trace: str = "fired", output: str = "jsonl", where: str = "<batch>",
-             unit: str = "line", summary: Callable[[Any], str] | None = None) -> tuple[Job, Any]:
+             unit: str = "line", summary: Callable[[Any], str] | None = None, table: str = "flat"
+             ) -> tuple[Job, Any]:
     """The job for workers, and the plan: the pack resolved and checked here, once, before any record is read
-    (an unknown jurisdiction, evaluator, language or trace level fails now, not in a worker)."""
+    (an unknown jurisdiction, evaluator, language, trace level or table fails now, not in a worker).
+    `evaluator=None`: `batch_evaluator`'s choice."""
+    if table not in TABLES:
+        from ..errors import Diagnostic, Position, UsageError
+        raise UsageError([Diagnostic("bad-option", f"unknown table `{table}`", Position(),
+                                     "allowed: flat (the columns), full (and the determination JSON)")])
+    evaluator = batch_evaluator(evaluator, output, table)
     list(evaluate_records([], jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace))   # checks them all
     plan = plan_for(jurisdiction)
     day = (dt.date.today() if as_of is None else as_of.date() if isinstance(as_of, dt.datetime)
            else as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of)))
-    return Job(plan.source, os.fspath(jurisdiction), plan.digest, day, evaluator, lang, trace, output, where, unit,
-               summary), plan
+    return Job(plan.source, os.fspath(jurisdiction), plan.digest, day, evaluator, lang, trace, output, table, where,
+               unit, summary), plan
 
 
 def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.PathLike, as_of: DateInput = None, *,
                   output: str | os.PathLike | BinaryIO | None = None, input_format: str | None = None,
-                  output_format: str | None = None, workers: int | None = None, evaluator: str = backends.DEFAULT,
+                  output_format: str | None = None, workers: int | None = None, evaluator: str | None = None,
                   lang: str = "en", trace: str = "fired", quiet: bool = True, text: Callable[[Any], str] | None = None,
-                  chunk_size: int = CHUNK, stderr: TextIO | None = None, progress: bool | None = None) -> Summary:
-    """Evaluate a batch file (JSONL, CSV or Parquet; a path, `-` for standard input, or a binary stream) into
-    JSONL (standard output by default) or a Parquet file. One output record per input record, in input order;
-    a bad record is an error record in place and a line on stderr. `workers`: None every core (small inputs in
-    this process), 1 this process, N worker processes. `text`: write text summaries made by this function
-    (det -> str) instead of JSONL. `quiet=False` (the command line's default) shows the progress bar on a terminal
-    and the summary line on stderr; a bad record's line goes to stderr either way. Returns the Summary (its
-    `exit_code`: 0, 1 bad records, 3 a bug)."""
+                  chunk_size: int | None = None, stderr: TextIO | None = None, progress: bool | None = None,
+                  table: str = "flat") -> Summary:
+    """Evaluate a batch file (JSONL, CSV or Parquet; a path, `-` for standard input, or a binary stream) into JSONL
+    (standard output by default) or a Parquet file. One output record per input record, in input order; a bad record
+    is an error record in place and a line on stderr. `workers`: None every core (small inputs in this process), 1
+    this process, N worker processes. `evaluator`: None chooses (`batch_evaluator`: columnar for the flat table,
+    else reference). `table`: a Parquet output's table, `flat` (the columns) or `full` (and the determination JSON).
+    `text`: write text summaries made by this function (det -> str) instead of JSONL. `quiet=False` (the command
+    line's default) shows the progress bar on a terminal and the summary line on stderr; a bad record's line goes to
+    stderr either way. Returns the Summary (its `exit_code`: 0, 1 bad records, 3 a bug)."""
     name = os.fspath(source) if isinstance(source, (str, os.PathLike)) else str(getattr(source, "name", "<stream>"))
     where = "<stdin>" if name == STDIO else name
     in_fmt = input_format_of(name, input_format)
     out_name = os.fspath(output) if isinstance(output, (str, os.PathLike)) else None
     out_fmt = "text" if text is not None else output_format_of(out_name, output_format)
     job, plan = make_job(jurisdiction, as_of, evaluator=evaluator, lang=lang, trace=trace, output=out_fmt,
-                         where=where, unit="row" if in_fmt == "parquet" else "line", summary=text)
+                         where=where, unit="row" if in_fmt == "parquet" else "line", summary=text, table=table)
     reader = open_input(source, in_fmt, plan.vocab, name=where, raw=True)   # JSONL parsed by the workers
     try:
-        writer = open_output(output, out_fmt)
+        writer = open_output(output, out_fmt, row_group(job.flat))
     except BaseException:
         reader.close()
         raise
@@ -127,6 +152,7 @@ def evaluate_file(source: str | os.PathLike | BinaryIO, jurisdiction: str | os.P
         summary.determinations = summary.records - summary.errors
         summary.seconds = time.perf_counter() - started
         summary.workers = runner.workers
+        summary.evaluator = job.evaluator
     try:
         with held, Reporter(quiet=quiet, total=reader.total, unit=reader.unit, stderr=stderr,
                             data_to_terminal=to_terminal, show=progress) as report:

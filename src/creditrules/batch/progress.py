@@ -23,6 +23,7 @@ class Summary:
     internal: int = 0
     seconds: float = 0.0
     workers: int = 1
+    evaluator: str = ""                                   # the evaluator the batch ran on
     outputs: list[str] = field(default_factory=list)
     ran_on: list[str] = field(default_factory=list)       # a dataset: host:pid of the process of each partition
 
@@ -34,7 +35,8 @@ class Summary:
     def line(self) -> str:
         rate = f" ({self.records / self.seconds:,.0f} events/s)" if self.seconds > 0 and self.records else ""
         return (f"creditrules: {self.records:,} events, {self.determinations:,} determinations, {self.errors:,} "
-                f"errors in {self.seconds:.1f} s{rate}; {self.workers} worker{'s' if self.workers != 1 else ''}")
+                f"errors in {self.seconds:.1f} s{rate}; {self.workers} worker{'s' if self.workers != 1 else ''}"
+                + (f", {self.evaluator} evaluator" if self.evaluator else ""))
 
 
 def _is_terminal(stream: Any) -> bool:

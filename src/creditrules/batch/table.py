@@ -3,7 +3,8 @@ input order. It is the Parquet output of `creditrules evaluate ... --output-form
 and of `creditrules.batch.arrow.evaluate_arrow` (Dask, Spark). Columns: docs/batches.md ("The flat table").
 
 Every column but `determination` is read off the determination's plain data; `determination` is the full contract
-JSON (the JSONL line), so nothing is lost by choosing Parquet.
+JSON (the JSONL line) in the full table (`--table full`), null in the flat one (`--table flat`, the default: the
+columns alone, what the columnar evaluator makes without assembling any JSON).
 """
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def _ids(items: list[dict]) -> list[str]:
     return [x["id"] for x in items]
 
 
-def row(item: BatchItem) -> dict[str, Any]:
-    """One row of the table for one batch item."""
+def row(item: BatchItem, full: bool = True) -> dict[str, Any]:
+    """One row of the table for one batch item; `full=False` leaves `determination` null (the flat table)."""
     out: dict[str, Any] = dict.fromkeys(NAMES)
     out["index"], out["line"] = item.index, item.line
     if item.error is not None:
@@ -74,15 +75,29 @@ def row(item: BatchItem) -> dict[str, Any]:
         repair_eligible=rep["eligible"], repair_earliest=rep["earliest"],
         deadline_ids=_ids(d["deadlines"]), deadline_dues=[x["due"] for x in d["deadlines"]],
         missing_facts=list(d["missing_facts"]), warnings=[str(w) for w in d["warnings"]],
-        determination=item.to_json().decode("utf-8"))
+        determination=item.to_json().decode("utf-8") if full else None)
     return out
 
 
-def record_batch(items: Iterable[BatchItem]) -> pa.RecordBatch:
-    """The rows of these items as one Arrow record batch of the table's schema."""
+def record_batch(items: Iterable[BatchItem], full: bool = True) -> pa.RecordBatch:
+    """The rows of these items as one Arrow record batch of the table's schema (`full=False`: the flat table,
+    `determination` null)."""
     import pyarrow as pa
     columns: dict[str, list[Any]] = {name: [] for name in NAMES}
     for item in items:
-        for name, value in row(item).items():
+        for name, value in row(item, full).items():
             columns[name].append(value)
     return pa.RecordBatch.from_pydict(columns, schema=schema())
+
+
+def arrow_table(frame: Any, items: list[BatchItem]) -> pa.RecordBatch:
+    """The columnar evaluator's flat table (a polars DataFrame of its FLAT_SCHEMA: backends/columnar.py) in this
+    table's columns and types, with the rows of `items` (records no evaluator saw: unreadable lines) in their
+    places by `index`: one record batch."""
+    import pyarrow as pa
+    table = frame.select(NAMES).to_arrow().cast(schema())
+    if items:
+        table = pa.concat_tables([table, pa.Table.from_batches([record_batch(items, False)])]).sort_by("index")
+    table = table.combine_chunks()
+    batches = table.to_batches()
+    return batches[0] if batches else pa.RecordBatch.from_pydict({n: [] for n in NAMES}, schema=schema())

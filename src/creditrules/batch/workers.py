@@ -21,7 +21,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -31,6 +31,7 @@ from ..errors import CreditRulesError, Diagnostic, PackError, Position
 from ..records import Record
 
 CHUNK = 256                 # records per chunk
+COLUMNAR_CHUNK = 8192       # records per chunk on the columnar evaluator (a batch has a fixed cost: its plans)
 AUTO_CHUNKS = 4             # --workers unset: an input of at most this many chunks is evaluated in this process
 WINDOW_PER_WORKER = 2       # chunks in flight per worker
 
@@ -47,6 +48,7 @@ class Job:
     lang: str = "en"
     trace: str = "fired"
     output: str = "jsonl"              # jsonl | text | parquet
+    table: str = "flat"                # parquet: flat (the determination JSON left out) | full (with it)
     where: str = "<batch>"             # the input's name in positions and messages
     unit: str = "line"                 # line | row (Parquet): how messages name a record's place
     summary: Callable[[Any], str] | None = field(default=None, compare=False)   # output "text": det -> text
@@ -54,6 +56,15 @@ class Job:
     @property
     def target(self) -> str:
         return self.jurisdiction if os.path.isdir(self.jurisdiction) else self.name
+
+    @property
+    def flat(self) -> bool:
+        """The output is the flat table alone: no determination JSON is made."""
+        return self.output == "parquet" and self.table == "flat"
+
+    @property
+    def chunk(self) -> int:
+        return COLUMNAR_CHUNK if self.evaluator == "columnar" else CHUNK
 
 
 @dataclass
@@ -83,9 +94,12 @@ def chunks(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record
 
 
 def _items(job: Job, records: list[Record]) -> list[BatchItem]:
+    """The reference (or durable) evaluator, record by record. The flat table needs no trace: none is made."""
+    trace = "none" if job.flat else job.trace
+
     def run(part: list[Record]) -> list[BatchItem]:
         return list(evaluate_records(part, job.target, job.as_of, evaluator=job.evaluator, lang=job.lang,
-                                     trace=job.trace, where=job.where))
+                                     trace=trace, where=job.where))
     try:
         return run(records)
     except CreditRulesError:
@@ -101,6 +115,31 @@ def _items(job: Job, records: list[Record]) -> list[BatchItem]:
                 bug = CreditRulesError([_bug(job, record, exc)])
                 items.append(BatchItem(record.index, error=bug, line=record.line))
         return items
+
+
+def _columnar(job: Job, records: list[Record]) -> tuple[Any, list[BatchItem]]:
+    """The columnar evaluator on the whole chunk (backends/columnar.py `evaluate_records`): the flat table as an
+    Arrow record batch of the batch schema (None unless `job.flat`), and the BatchItems: every record's with the
+    JSON, else only the bad records'. A bug raises (the caller evaluates the chunk again record by record)."""
+    from ..api import plan_for
+    from ..backends.columnar import evaluate_records as columnar_records
+    plan = plan_for(job.target)
+    if plan.digest != job.digest:
+        raise PackError([_changed(job, plan.digest)])
+    unread = [BatchItem(r.index, error=_errors.InputError([r.error]), line=r.line) for r in records
+              if r.error is not None]
+    table, items, refused = columnar_records(plan, ((r.index, r.line, r.data) for r in records if r.error is None),
+                                             job.as_of, full=not job.flat, lang=job.lang, trace=job.trace,
+                                             where=job.where)
+    if not job.flat:
+        return None, sorted(unread + items, key=lambda item: item.index)
+    from .table import arrow_table
+    return arrow_table(table, unread), sorted(unread + refused, key=lambda item: item.index)
+
+
+def _changed(job: Job, digest: str) -> Diagnostic:
+    return Diagnostic("pack-changed", f"the pack changed during the batch (digest {job.digest} at the start, "
+                      f"{digest} now); run the batch again", Position(job.jurisdiction))
 
 
 def _bug(job: Job, record: Record, exc: Exception) -> Diagnostic:
@@ -127,23 +166,34 @@ def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
     """Evaluate one chunk and encode its output (see the module docstring). JSONL lines come unparsed (the
     parent only splits them): they are parsed here, in the worker."""
     records = [_parsed(job, r) for r in records]
+    table, fallback = None, None
     try:
-        items = _items(job, records)
+        if job.evaluator == "columnar":
+            try:
+                table, items = _columnar(job, records)
+            except CreditRulesError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a bug: the reference evaluator takes the chunk over
+                items = _items(replace(job, evaluator="reference"), records)
+                fallback = (f"{job.where}: creditrules: the columnar evaluator failed on the chunk of records "
+                            f"{records[0].index}-{records[-1].index} ({exc.__class__.__name__}: "
+                            f"{_errors.shorten(str(exc), 200)}); the reference evaluator evaluated them; please "
+                            "report it")
+        else:
+            items = _items(job, records)
     except CreditRulesError as exc:
         return ChunkResult(seq, None, failure=(type(exc).__name__, list(exc.diagnostics)))
-    result = ChunkResult(seq, None, records=len(items))
+    result = ChunkResult(seq, None, records=len(records), messages=[fallback] if fallback else [])
     for item in items:
         if item.error is not None:
             result.errors += 1
             result.internal += any(d.code == "internal-error" for d in item.error.diagnostics)
             result.messages += [_message(job, item, d) for d in item.error.diagnostics]
         elif item.data is not None and item.data["pack"]["digest"] != job.digest:
-            return ChunkResult(seq, None, failure=("PackError", [Diagnostic(
-                "pack-changed", f"the pack changed during the batch (digest {job.digest} at the start, "
-                f"{item.data['pack']['digest']} now); run the batch again", Position(job.jurisdiction))]))
+            return ChunkResult(seq, None, failure=("PackError", [_changed(job, item.data["pack"]["digest"])]))
     if job.output == "parquet":
         from .table import record_batch
-        result.payload = record_batch(items)
+        result.payload = table if table is not None else record_batch(items, full=not job.flat)
     elif job.output == "text":
         assert job.summary is not None
         lines = []
@@ -230,8 +280,8 @@ class Runner:
     `self.workers` is the number used (known once iteration has begun). A failure (a pack error in a chunk) is
     raised as the CreditRulesError it was."""
 
-    def __init__(self, job: Job, records: Iterable[Record], workers: int | None = None, chunk_size: int = CHUNK):
-        self.job, self.records, self.chunk_size = job, records, chunk_size
+    def __init__(self, job: Job, records: Iterable[Record], workers: int | None = None, chunk_size: int | None = None):
+        self.job, self.records, self.chunk_size = job, records, chunk_size or job.chunk
         self.requested = workers
         self.workers = max(1, workers) if workers is not None else default_workers()
 

@@ -1,7 +1,8 @@
 """Batch outputs, written as the results come (never gathered first), in input order.
 
 - JSONL (and the text summaries): each chunk's bytes are written and flushed at once; nothing goes through rich.
-- Parquet: the flat table (`table.py`), a row group each ROW_GROUP rows, so at most one row group is held. The
+- Parquet: the flat table (`table.py`), a row group each ROW_GROUP rows (FLAT_ROW_GROUP without the JSON column),
+  so at most one row group is held. The
   file is written under a temporary name next to the target and renamed when closed: a Parquet file is unreadable
   until its footer is written, so a run that is interrupted (or crashes) closes it with the rows written so far,
   and a reader never sees a truncated file.
@@ -15,7 +16,12 @@ from typing import Any, BinaryIO
 from ..errors import Diagnostic, Position, UsageError
 from .formats import STDIO
 
-ROW_GROUP = 1024            # rows per Parquet row group (the determination JSON dominates: about 20 MB a group)
+ROW_GROUP = 1024            # rows per Parquet row group of the full table (its JSON: about 20 MB a group)
+FLAT_ROW_GROUP = 65_536     # ... of the flat table (about 2 MB in memory a group)
+
+
+def row_group(flat: bool) -> int:
+    return FLAT_ROW_GROUP if flat else ROW_GROUP
 
 
 class StreamWriter:
@@ -113,13 +119,15 @@ class ParquetOutput:
         os.replace(self.tmp, self.name)
 
 
-def open_output(target: str | os.PathLike | BinaryIO | None, fmt: str) -> StreamWriter | ParquetOutput:
-    """A writer for `jsonl`/`text` (a path, `-`/None for standard output, or a binary stream) or `parquet` (a path)."""
+def open_output(target: str | os.PathLike | BinaryIO | None, fmt: str,
+                rows: int = ROW_GROUP) -> StreamWriter | ParquetOutput:
+    """A writer for `jsonl`/`text` (a path, `-`/None for standard output, or a binary stream) or `parquet` (a path;
+    row groups of `rows` rows)."""
     if fmt == "parquet":
         if target is None:
             raise UsageError([Diagnostic("bad-option", "Parquet output needs a file", Position(),
                                          "give --output FILE.parquet")])
         if not isinstance(target, (str, os.PathLike)):
             raise UsageError([Diagnostic("bad-option", "Parquet output needs a file path", Position())])
-        return ParquetOutput(target)
+        return ParquetOutput(target, rows)
     return StreamWriter(target)
