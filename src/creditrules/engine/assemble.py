@@ -152,11 +152,15 @@ class Verdicts(dict[int, Verdict]):
         return verdict
 
 
-def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: View) -> tuple[str, ...]:
+def missing_of(plan: Plan, rule: PlanRule, outcomes: Outcomes, view: View, words: Optional[TraceWords] = None,
+               verdicts: Optional["Verdicts"] = None) -> tuple[str, ...]:
     """The facts whose absence leaves an undetermined rule undetermined (its own, or its pending exception's):
-    `node.missing`, the verdict's missing facts without building the verdict."""
+    `node.missing`, the verdict's missing facts without building the verdict; with `words`, the missing facts
+    remembered with the trace's words (the same facts: `node.missing == verdict.missing`, tests/test_plan.py)."""
     if outcomes.raw[rule.index] is True:
-        return _exceptions(plan, rule, outcomes, None)[0].condition.missing(view)
+        rule = _exceptions(plan, rule, outcomes, None)[0]
+    if words is not None and verdicts is not None:
+        return words.of(rule.index, view, verdicts)[1]
     return rule.condition.missing(view)
 
 
@@ -251,7 +255,7 @@ def determine(plan: Plan, event: CreditEvent, as_of: dt.date, backend: Prepared,
     for rule in undetermined:
         if any(effective[r] is None for r in rule.readers) or any(
                 by_kind[type(con)].would_change(rule, con) for con in rule.conclusions):
-            ctx.missing.update(missing_of(plan, rule, outcomes, view))
+            ctx.missing.update(missing_of(plan, rule, outcomes, view, words, verdicts))
             for con in rule.conclusions:
                 ctx.record(con, "undetermined")
     _decline(plan, plan.declinable[choice.version.id, event.kind], outcomes, ctx, by_kind)

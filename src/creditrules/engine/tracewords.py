@@ -37,7 +37,7 @@ class TraceWords:
         keys = self._reads.get(index)
         if keys is None:
             keys = self._reads[index] = reads(self.plan.rules[index].condition)
-        key = (index, *(view.get(k, _ABSENT) for k in keys))
+        key = (index, *[view.get(k, _ABSENT) for k in keys])
         try:
             found = self._memo.get(key)
         except TypeError:            # a value that cannot be hashed: rendered, not remembered
