@@ -82,10 +82,15 @@ def row(item: BatchItem, full: bool = True) -> dict[str, Any]:
 def record_batch(items: Iterable[BatchItem], full: bool = True) -> pa.RecordBatch:
     """The rows of these items as one Arrow record batch of the table's schema (`full=False`: the flat table,
     `determination` null)."""
+    return rows_batch(row(item, full) for item in items)
+
+
+def rows_batch(rows: Iterable[dict[str, Any]]) -> pa.RecordBatch:
+    """Rows made by `row` as one Arrow record batch of the table's schema."""
     import pyarrow as pa
     columns: dict[str, list[Any]] = {name: [] for name in NAMES}
-    for item in items:
-        for name, value in row(item, full).items():
+    for one in rows:
+        for name, value in one.items():
             columns[name].append(value)
     return pa.RecordBatch.from_pydict(columns, schema=schema())
 

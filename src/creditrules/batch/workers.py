@@ -1,9 +1,10 @@
 """Evaluating a batch chunk by chunk, in this process or on a pool of worker processes, in input order.
 
-A chunk is up to CHUNK records. `evaluate_chunk(job, seq, records)` evaluates one through the library
-(`api.evaluate_records`) and encodes the result at once (JSONL bytes, text, or an Arrow record batch of the
-flat table), so only bytes cross between processes and the output of a chunk is the same wherever it was made: the
-output of N workers is byte for byte the output of one.
+A chunk is up to CHUNK records (COLUMNAR_CHUNK on the columnar evaluator). `evaluate_chunk(job, seq, records)`
+evaluates one through the library (`api.evaluate_records`, or for the columnar evaluator
+`backends.columnar.evaluate_records` on the whole chunk) and encodes the result at once (JSONL bytes, text, or an
+Arrow record batch of the flat table), so only bytes cross between processes and the output of a chunk is the same
+wherever it was made: the output of N workers is byte for byte the output of one.
 
 The pool (`--workers N`): `concurrent.futures.ProcessPoolExecutor` on the `spawn` context; each worker builds the
 plan once, in its initializer, through the workspace. At most `2 * N` chunks are in flight, results are taken
@@ -93,34 +94,62 @@ def chunks(records: Iterable[Record], size: int = CHUNK) -> Iterator[list[Record
         yield chunk
 
 
-def _items(job: Job, records: list[Record]) -> list[BatchItem]:
-    """The reference (or durable) evaluator, record by record. The flat table needs no trace: none is made."""
+@dataclass
+class _Done:
+    """One record evaluated and at once encoded (`piece`: its JSONL line or text, or its table row): the chunk does
+    not hold its determinations, so its working set stays small. `digest`: the determination's pack digest."""
+    index: int
+    line: int | None
+    error: CreditRulesError | None
+    digest: str | None
+    piece: Any
+
+
+def _settle(job: Job, item: BatchItem) -> _Done:
+    digest = item.data["pack"]["digest"] if item.data is not None else None
+    if job.output == "parquet":
+        from .table import row
+        piece: Any = row(item, full=not job.flat)
+    elif job.output == "text":
+        assert job.summary is not None
+        if item.error is None:
+            piece = f"line {item.line}: {job.summary(item.determination)}\n".encode()
+        else:
+            piece = "".join(_message(job, item.line, d) + "\n" for d in item.error.diagnostics).encode("utf-8")
+    else:
+        piece = item.to_json() + b"\n"
+    return _Done(item.index, item.line, item.error, digest, piece)
+
+
+def _items(job: Job, records: list[Record]) -> list[_Done]:
+    """The reference (or durable) evaluator, record by record, each record settled as it comes. The flat table
+    needs no trace: none is made."""
     trace = "none" if job.flat else job.trace
 
-    def run(part: list[Record]) -> list[BatchItem]:
-        return list(evaluate_records(part, job.target, job.as_of, evaluator=job.evaluator, lang=job.lang,
-                                     trace=trace, where=job.where))
+    def run(part: list[Record]) -> list[_Done]:
+        return [_settle(job, item) for item in evaluate_records(part, job.target, job.as_of, evaluator=job.evaluator,
+                                                                lang=job.lang, trace=trace, where=job.where)]
     try:
         return run(records)
     except CreditRulesError:
         raise                                          # the pack or an option: the whole batch stops
     except Exception:  # noqa: BLE001 - a bug on some record: find it, report it in place, keep the others
-        items: list[BatchItem] = []
+        done: list[_Done] = []
         for record in records:
             try:
-                items += run([record])
+                done += run([record])
             except CreditRulesError:
                 raise
             except Exception as exc:  # noqa: BLE001
                 bug = CreditRulesError([_bug(job, record, exc)])
-                items.append(BatchItem(record.index, error=bug, line=record.line))
-        return items
+                done.append(_settle(job, BatchItem(record.index, error=bug, line=record.line)))
+        return done
 
 
-def _columnar(job: Job, records: list[Record]) -> tuple[Any, list[BatchItem]]:
+def _columnar(job: Job, records: list[Record]) -> tuple[Any, list[_Done]]:
     """The columnar evaluator on the whole chunk (backends/columnar.py `evaluate_records`): the flat table as an
-    Arrow record batch of the batch schema (None unless `job.flat`), and the BatchItems: every record's with the
-    JSON, else only the bad records'. A bug raises (the caller evaluates the chunk again record by record)."""
+    Arrow record batch of the batch schema (None unless `job.flat`), and the records settled: every one with the
+    JSON, else only the bad ones (the table holds the others). A bug raises (the caller hands the chunk over)."""
     from ..api import plan_for
     from ..backends.columnar import evaluate_records as columnar_records
     plan = plan_for(job.target)
@@ -132,9 +161,10 @@ def _columnar(job: Job, records: list[Record]) -> tuple[Any, list[BatchItem]]:
                                              job.as_of, full=not job.flat, lang=job.lang, trace=job.trace,
                                              where=job.where)
     if not job.flat:
-        return None, sorted(unread + items, key=lambda item: item.index)
+        return None, [_settle(job, item) for item in sorted(unread + items, key=lambda item: item.index)]
     from .table import arrow_table
-    return arrow_table(table, unread), sorted(unread + refused, key=lambda item: item.index)
+    bad = sorted(unread + refused, key=lambda item: item.index)
+    return arrow_table(table, unread), [_settle(job, item) for item in bad]
 
 
 def _changed(job: Job, digest: str) -> Diagnostic:
@@ -156,9 +186,8 @@ def _parsed(job: Job, record: Record) -> Record:
         return Record(record.index, record.line, None, _bug(job, record, exc))
 
 
-def _message(job: Job, item: BatchItem, d: Diagnostic) -> str:
-    place = job.where if not item.line else (f"{job.where}:{item.line}" if job.unit == "line"
-                                             else f"{job.where}: row {item.line}")
+def _message(job: Job, line: int | None, d: Diagnostic) -> str:
+    place = job.where if not line else (f"{job.where}:{line}" if job.unit == "line" else f"{job.where}: row {line}")
     return f"{place}: error {d.code}: {d.message}" + (f" ({d.hint})" if d.hint else "")
 
 
@@ -166,46 +195,46 @@ def evaluate_chunk(job: Job, seq: int, records: list[Record]) -> ChunkResult:
     """Evaluate one chunk and encode its output (see the module docstring). JSONL lines come unparsed (the
     parent only splits them): they are parsed here, in the worker."""
     records = [_parsed(job, r) for r in records]
-    table, fallback = None, None
     try:
-        if job.evaluator == "columnar":
-            try:
-                table, items = _columnar(job, records)
-            except CreditRulesError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a bug: the reference evaluator takes the chunk over
-                items = _items(replace(job, evaluator="reference"), records)
-                fallback = (f"{job.where}: creditrules: the columnar evaluator failed on the chunk of records "
-                            f"{records[0].index}-{records[-1].index} ({exc.__class__.__name__}: "
-                            f"{_errors.shorten(str(exc), 200)}); the reference evaluator evaluated them; please "
-                            "report it")
-        else:
-            items = _items(job, records)
+        table, done, notes = _evaluated(job, records)
     except CreditRulesError as exc:
         return ChunkResult(seq, None, failure=(type(exc).__name__, list(exc.diagnostics)))
-    result = ChunkResult(seq, None, records=len(records), messages=[fallback] if fallback else [])
-    for item in items:
-        if item.error is not None:
+    result = ChunkResult(seq, None, records=len(records), messages=notes)
+    for one in done:
+        if one.error is not None:
             result.errors += 1
-            result.internal += any(d.code == "internal-error" for d in item.error.diagnostics)
-            result.messages += [_message(job, item, d) for d in item.error.diagnostics]
-        elif item.data is not None and item.data["pack"]["digest"] != job.digest:
-            return ChunkResult(seq, None, failure=("PackError", [_changed(job, item.data["pack"]["digest"])]))
-    if job.output == "parquet":
-        from .table import record_batch
-        result.payload = table if table is not None else record_batch(items, full=not job.flat)
-    elif job.output == "text":
-        assert job.summary is not None
-        lines = []
-        for item in items:
-            if item.error is None:
-                lines.append(f"line {item.line}: {job.summary(item.determination)}\n")
-            else:
-                lines += [_message(job, item, d) + "\n" for d in item.error.diagnostics]
-        result.payload = "".join(lines).encode("utf-8")
-    else:
-        result.payload = b"".join(item.to_json() + b"\n" for item in items)
+            result.internal += any(d.code == "internal-error" for d in one.error.diagnostics)
+            result.messages += [_message(job, one.line, d) for d in one.error.diagnostics]
+        elif one.digest is not None and one.digest != job.digest:
+            return ChunkResult(seq, None, failure=("PackError", [_changed(job, one.digest)]))
+    result.payload = _encoded(job, done, table)
     return result
+
+
+def _evaluated(job: Job, records: list[Record]) -> tuple[Any, list[_Done], list[str]]:
+    """(the flat table's record batch when the columnar evaluator made it, else None; the records settled; notes
+    for stderr). A bug in the columnar evaluator hands the chunk to the reference evaluator, which finds the record
+    it meets (if any) and reports it in place; a note says so."""
+    if job.evaluator != "columnar":
+        return None, _items(job, records), []
+    try:
+        table, done = _columnar(job, records)
+        return table, done, []
+    except CreditRulesError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a bug: the reference evaluator takes the chunk over
+        note = (f"{job.where}: creditrules: the columnar evaluator failed on the chunk of records "
+                f"{records[0].index}-{records[-1].index} ({exc.__class__.__name__}: "
+                f"{_errors.shorten(str(exc), 200)}); the reference evaluator evaluated them; please report it")
+        return None, _items(replace(job, evaluator="reference"), records), [note]
+
+
+def _encoded(job: Job, done: list[_Done], table: Any) -> Any:
+    """The chunk's output: an Arrow record batch of the table (Parquet), or bytes (JSONL, text)."""
+    if job.output == "parquet":
+        from .table import rows_batch
+        return table if table is not None else rows_batch(one.piece for one in done)
+    return b"".join(one.piece for one in done)
 
 
 # --- the pool -------------------------------------------------------------------------------------------------------
