@@ -333,6 +333,23 @@ def test_jsonl_on_the_columnar_evaluator_is_the_references_byte_for_byte(tmp_pat
     assert len(outs["reference"].splitlines()) == 254
 
 
+@pytest.mark.parametrize("pack", ["henan", "jilin", "xinjiang", "bingtuan"])
+def test_every_packs_corpus_gives_the_same_flat_table_on_the_columnar_evaluator(tmp_path, pack):
+    """Each shipped pack's corpus (300 events chosen to reach its articles) through the batch command's default
+    (the columnar flat table) and through the reference evaluator's full table: the same rows, column for column."""
+    from creditrules.batch import evaluate_file
+    from creditrules.packs import pack_dirs
+    corpus = next(d for d in pack_dirs() if d.name == pack) / "corpus" / "events.jsonl"
+    tables = {}
+    for table in ("flat", "full"):
+        out = tmp_path / f"{table}.parquet"
+        s = evaluate_file(corpus, pack, AS_OF, output=out, workers=1, quiet=True, table=table, lang="zh")
+        assert s.evaluator == ("columnar" if table == "flat" else "reference") and s.records == 300
+        tables[table] = pq.read_table(out)
+    assert tables["flat"].drop(["determination"]).equals(tables["full"].drop(["determination"]))
+    assert len(set(tables["flat"].column("level").to_pylist())) >= 2
+
+
 def test_the_flat_table_is_written_in_large_row_groups_and_the_full_one_in_small(tmp_path):
     from creditrules.batch import evaluate_file
     path = tmp_path / "events.jsonl"
