@@ -168,6 +168,13 @@ _FW_COLON_LINE = re.compile(rf"(?:^|(?<=[\s{{\[,]))(?:-[ \t]+)*{_NAME}[ \t]*(：
 # each full-width character: (its name in English, in Chinese, what to write instead in English, in Chinese)
 _LIST_COMMA = ("YAML needs the half-width `,` here, between the items of a list `[a, b]`",
                "这里 YAML 需要半角逗号 `,`（列表写作 `[a, b]`）")
+_DOUBLE_QUOTE = ('YAML needs the half-width `"` here, or no quotes at all (a name needs none)',
+                 '这里 YAML 需要半角引号 `"`，或者不加引号（名称不需要引号）')
+_SINGLE_QUOTE = ("YAML needs the half-width `'` here, or no quotes at all (a name needs none)",
+                 "这里 YAML 需要半角引号 `'`，或者不加引号（名称不需要引号）")
+_NOT_IN_A_NAME = ("a name has only letters, digits and `_`: remove it", "名称只能由字母、数字和 `_` 组成：请去掉它")
+_LIST_DASH = ("YAML needs the half-width `-` and a space here to begin a list item (`- name`)",
+              "这里 YAML 需要半角减号 `-` 加一个空格来开始一个列表项（`- 名称`）")
 _FULLWIDTH: dict[str, tuple[str, str, str, str]] = {
     "：": ("colon", "冒号", "YAML needs the half-width `:` and a space here (`key: value`)",
           "这里 YAML 需要半角冒号 `:` 加一个空格（`键: 值`）"),
@@ -178,22 +185,14 @@ _FULLWIDTH: dict[str, tuple[str, str, str, str]] = {
     "】": ("bracket", "方括号", "YAML needs the half-width `]` here", "这里 YAML 需要半角方括号 `]`"),
     "｛": ("brace", "花括号", "YAML needs the half-width `{` here", "这里 YAML 需要半角花括号 `{`"),
     "｝": ("brace", "花括号", "YAML needs the half-width `}` here", "这里 YAML 需要半角花括号 `}`"),
-    "“": ("quote", "引号", 'YAML needs the half-width `"` here, or no quotes at all (a name needs none)',
-          '这里 YAML 需要半角引号 `"`，或者不加引号（名称不需要引号）'),
-    "”": ("quote", "引号", 'YAML needs the half-width `"` here, or no quotes at all (a name needs none)',
-          '这里 YAML 需要半角引号 `"`，或者不加引号（名称不需要引号）'),
-    "‘": ("quote", "引号", "YAML needs the half-width `'` here, or no quotes at all (a name needs none)",
-          "这里 YAML 需要半角引号 `'`，或者不加引号（名称不需要引号）"),
-    "’": ("quote", "引号", "YAML needs the half-width `'` here, or no quotes at all (a name needs none)",
-          "这里 YAML 需要半角引号 `'`，或者不加引号（名称不需要引号）"),
-    "（": ("parenthesis", "括号", "a name has only letters, digits and `_`: remove it",
-          "名称只能由字母、数字和 `_` 组成：请去掉它"),
-    "）": ("parenthesis", "括号", "a name has only letters, digits and `_`: remove it",
-          "名称只能由字母、数字和 `_` 组成：请去掉它"),
-    "—": ("dash", "破折号", "YAML needs the half-width `-` and a space here to begin a list item (`- name`)",
-          "这里 YAML 需要半角减号 `-` 加一个空格来开始一个列表项（`- 名称`）"),
-    "－": ("dash", "减号", "YAML needs the half-width `-` and a space here to begin a list item (`- name`)",
-           "这里 YAML 需要半角减号 `-` 加一个空格来开始一个列表项（`- 名称`）"),
+    "“": ("quote", "引号", *_DOUBLE_QUOTE),
+    "”": ("quote", "引号", *_DOUBLE_QUOTE),
+    "‘": ("quote", "引号", *_SINGLE_QUOTE),
+    "’": ("quote", "引号", *_SINGLE_QUOTE),
+    "（": ("parenthesis", "括号", *_NOT_IN_A_NAME),
+    "）": ("parenthesis", "括号", *_NOT_IN_A_NAME),
+    "—": ("dash", "破折号", *_LIST_DASH),
+    "－": ("dash", "减号", *_LIST_DASH),
 }
 _FW_SEPARATORS = re.compile("[" + "".join(ch for ch in _FULLWIDTH if ch not in "—－") + r",\[\]{}\"']")
 _FW_SEPARATORS_DASH = re.compile("[" + "".join(_FULLWIDTH) + r",\[\]{}\"']")
