@@ -153,14 +153,18 @@ def evaluate_batch(plan: Plan | str | os.PathLike, events: Iterable[Any], as_of=
     its determination as plain data, identical to `evaluate_many`'s at the same trace level, or its error)."""
     table, items, _ = evaluate_records(plan, _numbered(events), as_of, full=full, lang=lang, trace=trace,
                                        where=where)
-    return table, items
+    if items is None:
+        return table, None
+    texts = [None if item.error is not None else item.to_json().decode("utf-8") for item in items]
+    return table.with_columns(pl.Series("determination", texts, dtype=pl.String)), items
 
 
 def evaluate_records(plan: Plan | str | os.PathLike, records: Iterable[tuple[int, int | None, Any]], as_of=None, *,
                      full: bool = False, lang: str = "en", trace: str = "none", where: str = "<batch>"):
     """`evaluate_batch` over (index, line, raw event) triples (the batch engine's records: creditrules/batch/
-    workers.py): the flat table with those indexes and lines; with `full=True` the `api.BatchItem` of each record
-    (else None), in the triples' order; and the BatchItems of the records the event checker refused."""
+    workers.py): the flat table with those indexes and lines (`determination` null: the caller encodes each
+    record's JSON once, as it needs it); with `full=True` the `api.BatchItem` of each record (else None), in the
+    triples' order; and the BatchItems of the records the event checker refused."""
     from ..api import BatchItem
     from ..engine.assemble import trace_level
     plan = _plan(plan)
@@ -181,8 +185,7 @@ def evaluate_records(plan: Plan | str | os.PathLike, records: Iterable[tuple[int
     items = [found[i] for i in by_row]
     for item, line in zip(items, table.get_column("line").to_list(), strict=True):
         item.line = line
-    texts = [None if item.error is not None else item.to_json().decode("utf-8") for item in items]
-    return table.with_columns(pl.Series("determination", texts, dtype=pl.String)), items, refused
+    return table, items, refused
 
 
 def flat_row(det: dict) -> dict:

@@ -174,10 +174,6 @@ def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, l
     if outcome in ("not_in_version", "withheld"):
         entry.because = text[outcome]
         return entry
-
-    def said(index: int) -> tuple[str, tuple[str, ...]]:
-        return words.of(index, verdicts.view, verdicts) if words is not None else rendered(verdicts[index], lang)
-
     if outcome == "overridden":
         held = _exceptions(plan, rule, outcomes, True)[0]
         entry.because = text["overridden"].format(rule=held.id, label=plan.provisions[held.cites[0]].label)
@@ -186,12 +182,17 @@ def _entry(plan: Plan, rule: PlanRule, outcomes: Outcomes, verdicts: Verdicts, l
         pending = _exceptions(plan, rule, outcomes, None)[0]
         entry.because = text["exception_unknown"].format(rule=pending.id,
                                                             label=plan.provisions[pending.cites[0]].label)
-        entry.missing = list(said(pending.index)[1])
+        entry.missing = list(_said(pending.index, verdicts, lang, words)[1])
         return entry
-    entry.because, missing = said(rule.index)
+    entry.because, missing = _said(rule.index, verdicts, lang, words)
     if outcome == "undetermined":
         entry.missing = list(missing)
     return entry
+
+
+def _said(index: int, verdicts: Verdicts, lang: str, words: Optional[TraceWords]) -> tuple[str, tuple[str, ...]]:
+    """A rule's words and missing facts: remembered (`words`), or rendered from its verdict now."""
+    return words.of(index, verdicts.view, verdicts) if words is not None else rendered(verdicts[index], lang)
 
 
 def _unread_names(plan: Plan, event: CreditEvent, ctx: Context) -> None:
